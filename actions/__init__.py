@@ -1,0 +1,1 @@
+"""Thin Rasa SDK adapters: each action reads the tracker, calls bot/, replies."""

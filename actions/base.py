@@ -1,0 +1,85 @@
+"""What every custom action shares: the knowledge store, the clock, the area.
+
+How to use: subclass `KnowledgeAction`, give it a `name()`, and implement
+`respond(store, dispatcher, tracker)` returning the events. The store is
+opened once per action-server process (on first use, not at import) and
+handed in; when the knowledge database is missing or corrupt, the action
+replies with the safe message (999 and the NSPCC helpline) instead of failing,
+so the emergency route never depends on the database.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from abc import ABC, abstractmethod
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.knowledge.store import KnowledgeStore, KnowledgeUnavailable
+from bot.knowledge.models import Area
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@lru_cache(maxsize=1)
+def knowledge_store() -> KnowledgeStore:
+    """The process's knowledge store, opened on first use."""
+    path = Path(os.environ.get("KNOWLEDGE_DB", ROOT / "build" / "knowledge.db"))
+    return KnowledgeStore.open(path)
+
+
+def now() -> datetime:
+    """The current time; `ASSISTANT_NOW` (ISO 8601) pins it for tests."""
+    pinned = os.environ.get("ASSISTANT_NOW")
+    if pinned:
+        return datetime.fromisoformat(pinned)
+    return datetime.now(timezone.utc)
+
+
+def current_area(store: KnowledgeStore, tracker: Tracker) -> Optional[Area]:
+    """The practitioner's area: this message's area entity, else the slot."""
+    for entity in tracker.latest_message.get("entities", []):
+        if entity.get("entity") == "area":
+            area = store.resolve_area(str(entity.get("value", "")))
+            if area:
+                return area
+    slot = tracker.get_slot("area")
+    return store.resolve_area(str(slot)) if slot else None
+
+
+def entity_value(tracker: Tracker, name: str) -> Optional[Any]:
+    """The first value of entity `name` in the latest message."""
+    return next(
+        (e.get("value") for e in tracker.latest_message.get("entities", [])
+         if e.get("entity") == name),
+        None,
+    )
+
+
+class KnowledgeAction(Action, ABC):
+    """Base class for actions that answer from knowledge/ (see module doc)."""
+
+    @abstractmethod
+    def respond(
+        self, store: KnowledgeStore, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> List[Dict[Text, Any]]:
+        """Reply and return the events to apply."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        try:
+            store = knowledge_store()
+        except KnowledgeUnavailable as error:
+            logger.error("knowledge unavailable: %s", error)
+            knowledge_store.cache_clear()
+            dispatcher.utter_message(response="utter_knowledge_unavailable")
+            return []
+        return self.respond(store, dispatcher, tracker)

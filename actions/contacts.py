@@ -1,0 +1,33 @@
+"""Contacts: the right route for the practitioner's area and the time of day."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import KnowledgeAction, current_area, now
+from bot import render
+from bot.knowledge.store import KnowledgeStore
+
+
+class ActionAnswerContact(KnowledgeAction):
+    def name(self) -> Text:
+        return "action_answer_contact"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> List[Dict[Text, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        area = current_area(store, tracker)
+        route_key = render.route_asked(store.lexicon(), tracker.latest_message.get("entities", []))
+        if route_key in render.NATIONAL_ROUTES:
+            dispatcher.utter_message(**render.national_route(store.national(route_key)))
+            return []
+        if area is None:
+            dispatcher.utter_message(**render.ask_area(store.areas(), payload_intent="ask_contact",
+                                                        question="contact"))
+            return []
+        plan = store.contacts(area.id, now())
+        dispatcher.utter_message(**render.contacts(plan, route_key, asked=text))
+        return [SlotSet("area", area.id)]

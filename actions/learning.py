@@ -1,0 +1,103 @@
+"""Learning: the threshold quiz, the escalation navigator, one-minute guides."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import ROOT, KnowledgeAction, current_area, entity_value, now
+from bot import render
+from bot.escalation import load_escalation
+from bot.knowledge.store import KnowledgeStore
+from bot.quiz import QuizRound, Scenario, load_scenarios
+
+
+@lru_cache(maxsize=1)
+def scenarios() -> List[Scenario]:
+    return load_scenarios(ROOT / "knowledge" / "quiz")
+
+
+class ActionQuizStart(KnowledgeAction):
+    def name(self) -> Text:
+        return "action_quiz_start"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> List[Dict[Text, Any]]:
+        quiz = QuizRound.start(scenarios())
+        dispatcher.utter_message(**render.quiz_intro(quiz))
+        dispatcher.utter_message(**render.quiz_question(quiz, store))
+        return [SlotSet("quiz_state", quiz.to_dict())]
+
+
+class ActionQuizAnswer(KnowledgeAction):
+    def name(self) -> Text:
+        return "action_quiz_answer"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> List[Dict[Text, Any]]:
+        state = tracker.get_slot("quiz_state")
+        level = entity_value(tracker, "quiz_level")
+        if not state or level is None:
+            dispatcher.utter_message(**render.quiz_not_running())
+            return []
+        quiz = QuizRound.from_dict(state, scenarios())
+        if quiz.finished:
+            dispatcher.utter_message(**render.quiz_not_running())
+            return []
+        feedback = quiz.answer(int(level))
+        dispatcher.utter_message(**render.quiz_feedback(feedback, store))
+        if quiz.finished:
+            dispatcher.utter_message(**render.quiz_score(quiz))
+            return [SlotSet("quiz_state", None)]
+        dispatcher.utter_message(**render.quiz_question(quiz, store))
+        return [SlotSet("quiz_state", quiz.to_dict())]
+
+
+class ActionEscalation(KnowledgeAction):
+    """Professional disagreement, one step at a time, with the area's policy."""
+
+    def name(self) -> Text:
+        return "action_escalation"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> List[Dict[Text, Any]]:
+        area = current_area(store, tracker)
+        asked_step = entity_value(tracker, "step")
+        step = int(asked_step) if asked_step is not None else 1
+        plan = store.contacts(area.id if area else None, now())
+        dispatcher.utter_message(**render.escalation_step(
+            load_escalation(), step, plan, store.areas(), store.cite))
+        return [SlotSet("area", area.id)] if area else []
+
+
+class ActionListGuides(KnowledgeAction):
+    def name(self) -> Text:
+        return "action_list_guides"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> List[Dict[Text, Any]]:
+        area = current_area(store, tracker)
+        dispatcher.utter_message(**render.guide_list(store.guides(area.id if area else None)))
+        return []
+
+
+class ActionShowGuide(KnowledgeAction):
+    def name(self) -> Text:
+        return "action_show_guide"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> List[Dict[Text, Any]]:
+        asked = entity_value(tracker, "item")
+        guide = store.guide(str(asked)) if asked else None
+        if guide is None:
+            guide = store.find_guide(tracker.latest_message.get("text") or "")
+        if guide is None:
+            area = current_area(store, tracker)
+            dispatcher.utter_message(**render.guide_list(store.guides(area.id if area else None),
+                                                         not_found=True))
+            return []
+        dispatcher.utter_message(**render.guide_card(guide))
+        return []

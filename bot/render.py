@@ -1,0 +1,268 @@
+"""Reply wording: turns knowledge records and triage results into messages.
+
+Every function returns plain data (`{"text": ..., "buttons": [...]}`, the
+keyword arguments of Rasa's `dispatcher.utter_message`) so the actions stay
+thin and the wording can be tested without Rasa. Facts (numbers, names,
+sources) always come from the records passed in, never from this module.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+from bot.knowledge.models import (
+    Area,
+    ContactPlan,
+    Guide,
+    GuidanceItem,
+    Level,
+    Lexicon,
+    Role,
+    Route,
+    SearchHit,
+)
+
+Message = Dict[str, Any]
+Button = Dict[str, str]
+
+JUDGEMENT = (
+    "This supports, and does not replace, your professional judgement and a "
+    "conversation with your safeguarding lead or manager."
+)
+IMMEDIATE = "If a child is in immediate danger, call 999 now."
+NATIONAL_ROUTES = ("police_emergency", "police_non_emergency", "nspcc_helpline", "childline")
+
+
+def payload(intent: str, **entities: Any) -> str:
+    """A button payload that Rasa parses without NLU: /intent{"entity": "value"}."""
+    return f"/{intent}{json.dumps(entities)}" if entities else f"/{intent}"
+
+
+def button(title: str, intent: str, **entities: Any) -> Button:
+    return {"title": title, "payload": payload(intent, **entities)}
+
+
+def message(text: str, buttons: Optional[Sequence[Button]] = None) -> Message:
+    return {"text": text, "buttons": list(buttons)} if buttons else {"text": text}
+
+
+# --- routes and contacts -------------------------------------------------------
+
+
+def describe_route(route: Route) -> str:
+    """'Single Point of Access (SPA): 020 8547 5008' or the fallback when unknown."""
+    if route.phone:
+        line = f"{route.name}: {route.phone}"
+    else:
+        line = f"{route.name}: the phone number is not known. {route.fallback or ''}".strip()
+    if route.url and route.url not in line:
+        line += f" ({route.url})"
+    return line
+
+
+def _when(plan: ContactPlan) -> str:
+    local = plan.local_time.strftime("%H:%M on %A")
+    state = "within" if plan.in_office_hours else "outside"
+    assumed = "" if plan.office_hours_known else " (office hours assumed: " + plan.office_hours_note + ")"
+    return f"It is {local} (UK time), {state} office hours{assumed}."
+
+
+def contacts(plan: ContactPlan, route_key: Optional[str], asked: str = "") -> Message:
+    """The route asked for (or the right one for the time of day) for an area."""
+    assert plan.area is not None
+    wanted = getattr(plan, route_key, None) if route_key else None
+    lines = [f"{plan.area.name}:"]
+    if isinstance(wanted, Route):
+        lines.append(describe_route(wanted))
+        if wanted.how:
+            lines.append(wanted.how)
+        if route_key == "front_door" and not plan.in_office_hours and plan.out_of_hours:
+            lines.append("Out of hours now — " + describe_route(plan.out_of_hours))
+        source = wanted.citation
+    else:
+        lines.append(_when(plan))
+        lines.append("Call now: " + describe_route(plan.now_route))
+        if plan.now_route.how:
+            lines.append(plan.now_route.how)
+        for extra in (plan.front_door, plan.out_of_hours, plan.early_help):
+            if extra is not None and extra is not plan.now_route and extra.key != plan.now_route.key:
+                lines.append(describe_route(extra))
+        source = plan.now_route.citation
+    lines.append(f"{IMMEDIATE} NSPCC helpline for adults: {plan.nspcc.phone}.")
+    lines.append(f"Source: {source}")
+    return message("\n".join(lines))
+
+
+def national_route(route: Route) -> Message:
+    lines = [describe_route(route)]
+    if route.how:
+        lines.append(route.how)
+    if route.note:
+        lines.append(route.note)
+    lines.append(f"Source: {route.citation}")
+    return message("\n".join(lines))
+
+
+def route_asked(lexicon: Lexicon, entities: Iterable[Dict[str, Any]]) -> Optional[str]:
+    """The route key a message asks for, from the spaCy `route` entities."""
+    for entity in entities:
+        if entity.get("entity") != "route":
+            continue
+        phrase = str(entity.get("value", "")).lower()
+        for entry in lexicon.routes:
+            if phrase in entry.phrases:
+                return entry.target
+    return None
+
+
+def ask_area(areas: Sequence[Area], payload_intent: str, question: str = "triage",
+             **carry: Any) -> Message:
+    """Which area? One button per area; `carry` keeps other entities in the payload."""
+    texts = {
+        "triage": f"Which area do you work in? {IMMEDIATE}",
+        "contact": "Which area is the child in? I have contacts for these areas:",
+        "escalation": "Which area are you working in? Each partnership has its own escalation policy:",
+        "emergency": "Tell me your area and I will give you the local children's social care route:",
+    }
+    buttons = [button(area.name, payload_intent, area=area.id, **carry) for area in areas]
+    return message(texts[question], buttons)
+
+
+def emergency_route(plan: ContactPlan, areas: Sequence[Area]) -> Message:
+    """The local route after the fixed 999 message."""
+    if plan.area is None:
+        return ask_area(areas, "emergency", question="emergency")
+    lines = [
+        f"Then tell children's social care in {plan.area.name}.",
+        describe_route(plan.now_route),
+    ]
+    if plan.now_route.key != "front_door" and plan.front_door is not None:
+        lines.append("In office hours: " + describe_route(plan.front_door))
+    lines.append(f"Source: {plan.now_route.citation}")
+    return message("\n".join(lines))
+
+
+def handoff(plan: ContactPlan) -> Message:
+    """When I cannot answer: the safeguarding lead, and the area's advice line."""
+    lines = [
+        "I'm not sure I can answer that from the guidance I hold. Please talk it "
+        "through with your safeguarding lead or manager."
+    ]
+    if plan.area is not None and plan.front_door is not None:
+        lines.append("For advice you can also contact " + describe_route(plan.front_door) + ".")
+    else:
+        lines.append("Your local children's social care front door can also advise; tell me your area for its number.")
+    lines.append(f"{IMMEDIATE} NSPCC helpline for adults: {plan.nspcc.phone}.")
+    return message("\n".join(lines))
+
+
+# --- guidance -----------------------------------------------------------------
+
+
+def pick_items(items: Sequence[GuidanceItem], role: Optional[Role]) -> List[GuidanceItem]:
+    """Role-specific items for the practitioner's role when there are any."""
+    if role is not None:
+        mine = [item for item in items if item.role == role.id]
+        if mine:
+            return mine
+    return [item for item in items if item.role is None] or list(items)
+
+
+def answer(items: Sequence[GuidanceItem], store: Any) -> List[Message]:
+    """Short answers, each with its source, a 'tell me more' and its guide."""
+    messages: List[Message] = []
+    role_items = [item for item in items if item.role]
+    if len(role_items) > 1:
+        return [message(
+            "The guidance differs by role. Which is yours?",
+            [button(item.title, "show_item", item=item.id) for item in role_items],
+        )]
+    for item in items:
+        buttons: List[Button] = []
+        if item.detail:
+            buttons.append(button("Tell me more", "tell_me_more", item=item.id))
+        if item.guide:
+            guide = store.guide(item.guide)
+            if guide is not None:
+                buttons.append(button(f"One-minute guide: {guide.title}", "ask_guide", item=guide.id))
+        messages.append(message(f"{item.title}\n{item.summary.strip()}\nSource: {item.citation}", buttons))
+    return messages
+
+
+def more(item: Optional[GuidanceItem]) -> Message:
+    if item is None:
+        return message("Tell me more about what? Ask me a question about neglect first.")
+    text = (item.detail or item.summary).strip()
+    return message(f"{item.title} — more detail\n{text}\nSource: {item.citation}")
+
+
+def did_you_mean(hits: Sequence[SearchHit], plan: ContactPlan) -> List[Message]:
+    """Search results as buttons, then the handoff line."""
+    if not hits:
+        return [handoff(plan)]
+    buttons = [button(hit.title, "show_item", item=hit.id) for hit in hits]
+    return [
+        message("I'm not sure what you meant. Did you mean one of these?", buttons),
+        message(
+            "If none of these fits, talk to your safeguarding lead or manager. "
+            f"{IMMEDIATE}"
+        ),
+    ]
+
+
+# --- one-minute guides ----------------------------------------------------------
+
+
+def guide_card(guide: Guide) -> Message:
+    lines = [
+        f"One-minute guide: {guide.title}",
+        f"What it is: {guide.what.strip()}",
+        f"Why it matters: {guide.why.strip()}",
+        f"What to do: {guide.todo.strip()}",
+        f"Where to find more: {guide.more.strip()}",
+    ]
+    if guide.url:
+        lines.append(guide.url)
+    lines.append(f"Source: {guide.citation}")
+    return message("\n".join(lines))
+
+
+def guide_list(guides: Sequence[Guide], not_found: bool = False) -> Message:
+    intro = "I could not find that guide. " if not_found else ""
+    return message(
+        intro + "These one-minute guides and toolkits are available:",
+        [button(guide.title, "ask_guide", item=guide.id) for guide in guides],
+    )
+
+
+# --- escalation navigator ------------------------------------------------------
+
+
+def escalation_step(escalation: Any, step: int, plan: ContactPlan,
+                    areas: Sequence[Area], cite_doc: Any) -> Message:
+    """Step `step` (1-based) of professional disagreement, with the area's policy."""
+    if plan.area is None:
+        return ask_area(areas, "ask_escalation", question="escalation")
+    steps = escalation.steps
+    step = min(max(step, 1), len(steps))
+    current = steps[step - 1]
+    lines = [f"Step {step} of {len(steps)}: {current.title}", current.text]
+    if step == len(steps):
+        policy = plan.escalation
+        if policy is not None:
+            lines.append(f"In {plan.area.name}: {policy.name}. {policy.how}".strip())
+            if policy.url:
+                lines.append(policy.url)
+            elif not policy.phone and policy.fallback:
+                lines.append(policy.fallback)
+        else:
+            lines.append(f"I do not hold {plan.area.name}'s escalation policy: ask your safeguarding lead.")
+    lines.append(escalation.reminder)
+    sources = [cite_doc(doc, section) for doc, section in current.sources]
+    if step == len(steps) and plan.escalation is not None:
+        sources.append(plan.escalation.citation)
+    lines.append("Source: " + "; ".join(sources))
+    buttons = []
+    if step < len(steps):
+        buttons.append(button("Done that — what next?", "ask_escalation", step=step + 1))
+    return message("\n".join(lines), buttons)

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Command 1: set up if needed, then run the action server and the Rasa server
+# on localhost with the embedded SQLite tracker store. Ctrl-C stops both.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+setup
+
+HOST="${HOST:-127.0.0.1}"
+PORT="${PORT:-5005}"
+ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:$ACTIONS_PORT/webhook}"
+export TRACKER_DB="${TRACKER_DB:-$ROOT/build/tracker.db}"
+export KNOWLEDGE_DB="${KNOWLEDGE_DB:-$ROOT/build/knowledge.db}"
+# The action server binds to loopback too unless told otherwise.
+export SANIC_HOST="${ACTIONS_HOST:-127.0.0.1}"
+
+api_args=()
+if [ -n "${RASA_API_TOKEN:-}" ]; then
+  api_args=(--enable-api --auth-token "$RASA_API_TOKEN")
+fi
+
+cd "$ROOT"
+"$PY" -m bot.knowledge verify "$KNOWLEDGE_DB"
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  log "stopping"
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+"$VENV/bin/rasa" run actions --port "$ACTIONS_PORT" --actions actions &
+pids+=($!)
+"$VENV/bin/rasa" run --interface "$HOST" --port "$PORT" --model models/neglect-assistant.tar.gz \
+  --endpoints endpoints.yml --credentials credentials.yml "${api_args[@]}" &
+pids+=($!)
+
+log "starting (loading the model takes about a minute)"
+until curl -fsS "http://$HOST:$PORT/" >/dev/null 2>&1; do
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || die "a server exited during start-up (see above)"; done
+  sleep 1
+done
+log "ready"
+cat <<MSG
+  Web chat:  http://$HOST:$PORT/webhooks/webchat/
+  REST:      curl -s http://$HOST:$PORT/webhooks/rest/webhook -d '{"sender": "me", "message": "hello"}'
+  Terminal:  .venv/bin/rasa shell (in another terminal, while this runs)
+  Ctrl-C stops both servers.
+MSG
+wait -n "${pids[@]}"
