@@ -1,0 +1,1 @@
+"""Plain Python behind the neglect guidance assistant (never imports rasa_sdk)."""

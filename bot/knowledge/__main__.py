@@ -1,0 +1,70 @@
+"""Command line: `python -m bot.knowledge build | check | search "query"`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from bot.knowledge.build import BuildRefused, build
+from bot.knowledge.store import KnowledgeStore, KnowledgeUnavailable
+from bot.knowledge.validate import validate
+
+
+def _root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def _print_report(errors: list[str], warnings: list[str]) -> None:
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    root = _root()
+    parser = argparse.ArgumentParser(prog="python -m bot.knowledge", description=__doc__)
+    parser.add_argument("--knowledge", type=Path, default=root / "knowledge", help="the knowledge directory")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build_cmd = commands.add_parser("build", help="validate, then build the database and the spaCy pipeline")
+    build_cmd.add_argument("--out", type=Path, default=root / "build" / "knowledge.db")
+    build_cmd.add_argument("--spacy-out", type=Path, default=root / "build" / "spacy_en_neglect")
+    commands.add_parser("check", help="validate only; exit 1 on errors, print warnings")
+    search_cmd = commands.add_parser("search", help="full-text search the built database")
+    search_cmd.add_argument("query")
+    search_cmd.add_argument("--db", type=Path, default=root / "build" / "knowledge.db")
+    args = parser.parse_args(argv)
+
+    if args.command == "check":
+        report = validate(args.knowledge, date.today())
+        _print_report(report.errors, report.warnings)
+        print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+        return 1 if report.errors else 0
+    if args.command == "build":
+        try:
+            report = build(args.knowledge, args.out, date.today())
+        except BuildRefused as refused:
+            _print_report(refused.report.errors, refused.report.warnings)
+            print(f"build refused: {len(refused.report.errors)} error(s); nothing written", file=sys.stderr)
+            return 1
+        _print_report([], report.warnings)
+        from bot.spacy_pipeline import build_pipeline  # spaCy loads slowly: only when building
+
+        build_pipeline(args.knowledge, args.spacy_out)
+        print(f"built {args.out} and {args.spacy_out} ({len(report.warnings)} warning(s))")
+        return 0
+    try:
+        store = KnowledgeStore.open(args.db)
+    except KnowledgeUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for hit in store.search(args.query):
+        print(f"{hit.score:8.2f}  {hit.kind:8}  {hit.id}: {hit.title}")
+    store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Shared set-up for the knowledge tests (no tests here): paths, copying, YAML read/write."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+KNOWLEDGE = REPO / "knowledge"
+MINIMAL = REPO / "tests" / "fixtures" / "knowledge" / "minimal"
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def copy_minimal(target: Path) -> Path:
+    """A valid minimal knowledge directory (with the project's real triage rubric) at `target`."""
+    shutil.copytree(MINIMAL, target)
+    (target / "triage").mkdir()
+    shutil.copy(KNOWLEDGE / "triage" / "rubric.yml", target / "triage" / "rubric.yml")
+    return target
+
+
+def read(path: Path) -> object:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def write(path: Path, data: object) -> None:
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")

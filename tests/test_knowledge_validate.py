@@ -1,0 +1,200 @@
+"""The validator catches each defect: one broken copy of the minimal valid knowledge per case."""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.knowledge.validate import phone_problem, validate
+from tests.test_knowledge_support import copy_minimal, read, write
+
+TODAY = date(2026, 11, 22)
+
+
+def edit(relative: str, change: Callable[[Any], None]) -> Callable[[Path], None]:
+    """A mutation that loads one YAML file, changes it in place and writes it back."""
+
+    def mutate(root: Path) -> None:
+        data = read(root / relative)
+        change(data)
+        write(root / relative, data)
+
+    return mutate
+
+
+def front_door(area: dict[str, Any]) -> dict[str, Any]:
+    return area["routes"]["front_door"]
+
+
+def add_file(relative: str, text: str) -> Callable[[Path], None]:
+    def mutate(root: Path) -> None:
+        (root / relative).write_text(text, encoding="utf-8")
+
+    return mutate
+
+
+DEFECTS: list[tuple[str, Callable[[Path], None], str]] = [
+    ("guidance without sources", edit("guidance/item_one.yml", lambda d: d.pop("sources")),
+     "guidance/item_one.yml: item_one: sources: missing"),
+    ("guidance without review date", edit("guidance/item_one.yml", lambda d: d.pop("review_date")),
+     "guidance/item_one.yml: item_one: review_date: missing"),
+    ("quoted review date", edit("guidance/item_one.yml", lambda d: d.update(review_date="2027-05-22")),
+     "item_one: review_date: '2027-05-22' must be an unquoted ISO date"),
+    ("route without review date", edit("areas/testshire.yml", lambda d: front_door(d).pop("review_date")),
+     "areas/testshire.yml: testshire: routes.front_door: review_date: missing"),
+    ("route without sources", edit("areas/testshire.yml", lambda d: front_door(d).pop("sources")),
+     "testshire: routes.front_door: sources: missing"),
+    ("unknown source document", edit("guides/guide_one.yml", lambda d: d["sources"][0].update(doc="nope")),
+     "guide_one: sources[0]: doc 'nope' is not in sources.yml"),
+    ("web source without checked date", edit("national.yml", lambda d: d[2]["sources"][0].pop("checked")),
+     "nspcc: sources[0]: checked: missing"),
+    ("phone too short", edit("areas/testshire.yml", lambda d: front_door(d).update(phone="01234 5678")),
+     "routes.front_door: phone: '01234 5678' has 9 digits"),
+    ("phone with letters", edit("areas/testshire.yml", lambda d: front_door(d).update(phone="0800 CALL US")),
+     "routes.front_door: phone: '0800 CALL US' is not a UK phone number"),
+    ("phone not UK", edit("areas/testshire.yml", lambda d: front_door(d).update(phone="+1 555 0100")),
+     "routes.front_door: phone: '+1 555 0100' is not a UK phone number"),
+    ("unquoted phone", edit("national.yml", lambda d: d[0].update(phone=999)),
+     "emergency: phone: 999 must be quoted text"),
+    ("area with no emergency route",
+     edit("areas/testshire.yml", lambda d: [d["routes"].pop(k) for k in ("front_door", "out_of_hours")]),
+     "testshire: routes: no emergency route"),
+    ("no national 999 route", edit("national.yml", lambda d: d.pop(0)),
+     "national.yml: emergency: missing national route"),
+    ("route phone null without fallback", edit("areas/testshire.yml", lambda d: d["routes"]["out_of_hours"].pop("fallback")),
+     "routes.out_of_hours: fallback: required when phone is null"),
+    ("route without a phone key", edit("areas/testshire.yml", lambda d: front_door(d).pop("phone")),
+     "routes.front_door: phone: missing (write null"),
+    ("unknown route key", edit("areas/testshire.yml", lambda d: d["routes"].update(spa=front_door(d))),
+     "testshire: routes: unknown route key 'spa'"),
+    ("dangling guide id", edit("guidance/item_one.yml", lambda d: d.update(guide="nope")),
+     "item_one: guide: 'nope' is not a guide id"),
+    ("dangling guide id in an area tool", edit("areas/testshire.yml", lambda d: d["tools"][0].update(guide="nope")),
+     "testshire: tools[0]: guide: 'nope' is not a guide id"),
+    ("dangling area id", edit("guides/guide_one.yml", lambda d: d.update(area="nowhere")),
+     "guide_one: area: 'nowhere' is not 'all' or an area id"),
+    ("dangling route key in a level", edit("levels.yml", lambda d: d[2]["next_steps"][0].update(route="nope")),
+     "level_3: next_steps[0]: route: 'nope' is not a route key"),
+    ("dangling guidance id in the lexicon", edit("lexicon.yml", lambda d: d["terms"][0].update(guidance="nope")),
+     "lexicon.yml: terms[0]: guidance: 'nope' is not a guidance id"),
+    ("dangling route key in the lexicon", edit("lexicon.yml", lambda d: d["routes"].update(spa=["spa"])),
+     "lexicon.yml: routes: 'spa' is not a route key"),
+    ("dangling guidance id in a role", edit("roles.yml", lambda d: d[0].update(guidance=["nope"])),
+     "role_one: guidance: 'nope' is not a guidance id"),
+    ("dangling role id in guidance", edit("guidance/item_one.yml", lambda d: d.update(role="nope")),
+     "item_one: role: 'nope' is not a role id"),
+    ("duplicate id", add_file("guides/item_one.yml", (Path(__file__).parent / "fixtures/knowledge/minimal/guides/guide_one.yml").read_text().replace("guide_one", "item_one")),
+     "item_one: duplicate id"),
+    ("id not matching the file name", edit("guides/guide_one.yml", lambda d: d.update(id="guide_two")),
+     "guides/guide_one.yml: id 'guide_two' must match the file name"),
+    ("placeholder link", edit("guides/guide_one.yml", lambda d: d.update(url="#")),
+     "guide_one: url: '#' is not a web address"),
+    ("review date later than the source's own", edit("sources.yml", lambda d: d[0].update(review_by=date(2023, 10, 1))),
+     "item_one: review_date: 2027-05-22 is later than the review date of its source doc_a (2023-10-01)"),
+    ("number in prose that is no route's phone",
+     edit("areas/testshire.yml", lambda d: d["routes"]["out_of_hours"].update(fallback="Call 01234 999999.")),
+     "routes.out_of_hours.fallback: mentions '01234 999999'"),
+    ("old number left in a guidance summary",
+     edit("guidance/item_one.yml", lambda d: d.update(summary="Ring 020 7946 0000 for help.")),
+     "item_one: summary: mentions '020 7946 0000'"),
+    ("one phrase for two things", edit("roles.yml", lambda d: d[0]["aliases"].append("testford")),
+     "phrase 'testford' of roles.yml (role role_one) is also used by areas/testshire.yml (area testshire)"),
+    ("typo in a field name", edit("guidance/item_one.yml", lambda d: d.update(detial="More.")),
+     "guidance/item_one.yml: item_one: unknown field(s) ['detial']"),
+    ("typo in a route field", edit("areas/testshire.yml", lambda d: front_door(d).update(fallbak="x")),
+     "testshire: routes.front_door: unknown field(s) ['fallbak']"),
+    ("phrase listed twice", edit("lexicon.yml", lambda d: d["routes"]["front_door"].append("front door")),
+     "phrase 'front door' of lexicon.yml (route front_door) is listed twice"),
+    ("alias not lower case", edit("areas/testshire.yml", lambda d: d["aliases"].append("Testville")),
+     "testshire: aliases: 'Testville' must be lower case"),
+    ("office hours backwards",
+     edit("areas/testshire.yml", lambda d: d["office_hours"].update(weekdays={"start": "17:00", "end": "09:00"})),
+     "office_hours: weekdays: start 17:00 is not before end 09:00"),
+    ("office hours unquoted (YAML reads 17:00 as a number)",
+     add_file("areas/testshire.yml", (Path(__file__).parent / "fixtures/knowledge/minimal/areas/testshire.yml").read_text().replace('"17:00"', "17:00")),
+     "office_hours: weekdays: start and end must be quoted"),
+    ("a level missing", edit("levels.yml", lambda d: d.pop(3)),
+     "levels.yml: level: must define levels 1, 2, 3 and 4"),
+    ("intent not an intent name", edit("guidance/item_one.yml", lambda d: d.update(intent="Definition")),
+     "item_one: intent: 'Definition' must be an NLU intent name"),
+    ("summary missing", edit("guidance/item_one.yml", lambda d: d.update(summary="  ")),
+     "item_one: summary: must be non-empty text"),
+    ("broken YAML", add_file("guidance/item_one.yml", "id: item_one\nsummary: [unclosed\n"),
+     "guidance/item_one.yml: not valid YAML"),
+    ("missing file", lambda root: (root / "roles.yml").unlink(), "roles.yml: missing"),
+    ("rubric missing", lambda root: (root / "triage" / "rubric.yml").unlink(), "triage/rubric.yml: missing"),
+    ("rubric not matching the spec", add_file("triage/rubric.yml", "levels: nonsense\n"), "triage/rubric.yml: "),
+]
+
+
+@pytest.fixture
+def minimal(tmp_path: Path) -> Path:
+    return copy_minimal(tmp_path / "knowledge")
+
+
+def test_minimal_fixture_is_valid(minimal: Path) -> None:
+    report = validate(minimal, TODAY)
+    assert report.errors == []
+    assert report.warnings == []
+
+
+@pytest.mark.parametrize("mutate, expected", [(m, e) for _, m, e in DEFECTS], ids=[name for name, _, _ in DEFECTS])
+def test_validator_catches_defect(minimal: Path, mutate: Callable[[Path], None], expected: str) -> None:
+    mutate(minimal)
+    errors = validate(minimal, TODAY).errors
+    assert any(expected in error for error in errors), errors
+
+
+def test_stale_content_is_a_warning_not_an_error(minimal: Path) -> None:
+    edit("guidance/item_one.yml", lambda d: d.update(review_date=date(2023, 10, 1)))(minimal)
+    report = validate(minimal, TODAY)
+    assert report.errors == []
+    assert report.warnings == ["guidance/item_one.yml: item_one: review_date 2023-10-01 is past: stale, due for review"]
+
+
+def test_rubric_error_becomes_a_validation_error(minimal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever bot.triage.load_rubric reports is passed on, word for word."""
+    fake = types.ModuleType("bot.triage")
+
+    class RubricError(ValueError):
+        pass
+
+    def load_rubric(path: Path) -> None:
+        raise RubricError(f"{path.name}: rules[3].level: 7 is not a level")
+
+    fake.RubricError = RubricError  # type: ignore[attr-defined]
+    fake.load_rubric = load_rubric  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "bot.triage", fake)
+    assert "triage/rubric.yml: rubric.yml: rules[3].level: 7 is not a level" in validate(minimal, TODAY).errors
+
+
+@pytest.mark.parametrize(
+    "phone, ok",
+    [
+        ("999", True),
+        ("101", True),
+        ("0800 1111", True),
+        ("0800 833 408", True),
+        ("0808 800 5000", True),
+        ("0345 8 503 503", True),
+        ("0345 050 7666", True),
+        ("020 8547 5008", True),
+        ("024 7678 8555", True),
+        ("01234 567890", True),
+        ("020 8547 500", False),
+        ("0345 8 503 5030", False),
+        ("112", False),
+        ("07700 900123", False),
+        ("+44 20 8547 5008", False),
+        ("020-8547-5008", False),
+        ("", False),
+    ],
+)
+def test_phone_format(phone: str, ok: bool) -> None:
+    assert (phone_problem(phone) is None) is ok
