@@ -1,0 +1,247 @@
+"""The threshold quiz for new staff: case scenarios, a round of them, and feedback.
+
+Scenarios are reviewed content in knowledge/quiz/*.yml (one file each). None carries an
+expected level: it is always computed by `bot.triage.assess`, so the quiz can never
+teach a level the rubric would not give. A `QuizRound` is plain data that round-trips
+through `to_dict` / `from_dict`, so the Rasa glue can keep it in a slot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from bot.triage import LEVELS, Assessment, Reason, Rubric, SourceRef, assess, default_rubric, read_yaml
+
+__all__ = [
+    "Feedback",
+    "QuizError",
+    "QuizRound",
+    "Revisit",
+    "Scenario",
+    "Score",
+    "default_scenarios_dir",
+    "load_scenarios",
+]
+
+
+class QuizError(ValueError):
+    """A scenario file is wrong, or a round was used or restored incorrectly."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One anonymised case; `assessment` is what the rubric makes of its answers."""
+
+    id: str
+    title: str
+    topic: str
+    vignette: str
+    answers: Mapping[str, Any]
+    teaching_point: str
+    source_citation: str
+    review_date: dt.date
+    assessment: Assessment
+
+    @property
+    def expected_level(self) -> int:
+        return self.assessment.level
+
+
+_FIELDS = ("id", "title", "topic", "vignette", "answers", "teaching_point", "sources", "review_date")
+
+
+def _text(raw: Any, where: str) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise QuizError(f"{where}: must be non-empty text")
+    return " ".join(raw.split())
+
+
+def _scenario(path: Path, rubric: Rubric) -> Scenario:
+    raw = read_yaml(path, QuizError)
+    if not isinstance(raw, Mapping):
+        raise QuizError(f"{path}: expected a mapping")
+    missing = [k for k in _FIELDS if k not in raw]
+    unknown = [k for k in raw if k not in _FIELDS]
+    if missing or unknown:
+        # An expected level typed by hand is refused here: assess() decides it.
+        raise QuizError(f"{path}: missing {missing}, unknown {unknown}; expected exactly {list(_FIELDS)}")
+    if raw["id"] != path.stem:
+        raise QuizError(f"{path}: id {raw['id']!r} must match the file name {path.stem!r}")
+    sources = raw["sources"]
+    if not isinstance(sources, list) or not sources:
+        raise QuizError(f"{path}: sources must be a non-empty list of {{doc, section}}")
+    refs = []
+    for i, ref in enumerate(sources):
+        if not isinstance(ref, Mapping) or set(ref) != {"doc", "section"} or ref["doc"] not in rubric.sources:
+            raise QuizError(f"{path}: sources[{i}] must be {{doc, section}} with doc one of {list(rubric.sources)}")
+        refs.append(SourceRef(ref["doc"], _text(ref["section"], f"{path}: sources[{i}].section")))
+    if not isinstance(raw["review_date"], dt.date):
+        raise QuizError(f"{path}: review_date must be a date (YYYY-MM-DD)")
+    try:
+        assessment = assess(raw["answers"], rubric)
+    except ValueError as exc:
+        raise QuizError(f"{path}: answers: {exc}") from exc
+    return Scenario(
+        id=raw["id"],
+        title=_text(raw["title"], f"{path}: title"),
+        topic=_text(raw["topic"], f"{path}: topic"),
+        vignette=_text(raw["vignette"], f"{path}: vignette"),
+        answers=assessment.answers,
+        teaching_point=_text(raw["teaching_point"], f"{path}: teaching_point"),
+        source_citation=rubric.citation(refs),
+        review_date=raw["review_date"],
+        assessment=assessment,
+    )
+
+
+def load_scenarios(directory: Path, rubric: Rubric | None = None) -> list[Scenario]:
+    """Every scenario in `directory` (*.yml), sorted by id, each assessed by the rubric."""
+    rubric = rubric if rubric is not None else default_rubric()
+    paths = sorted(directory.glob("*.yml"))
+    if not paths:
+        raise QuizError(f"{directory}: no scenario files (*.yml)")
+    return [_scenario(path, rubric) for path in paths]
+
+
+def default_scenarios_dir() -> Path:
+    """knowledge/quiz in this repository."""
+    return Path(__file__).resolve().parent.parent / "knowledge" / "quiz"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What the learner is told after picking a level."""
+
+    scenario_id: str
+    correct: bool
+    picked_level: int
+    expected_level: int
+    expected_level_name: str
+    emergency: bool
+    reasons: list[Reason]  # the rules that fired, highest level first, with their sources
+    notes: list[tuple[str, str]]
+    teaching_point: str
+    teaching_citation: str
+    next_step: str
+    next_step_citation: str
+
+
+class Score(NamedTuple):
+    correct: int
+    answered: int
+    total: int
+
+
+class Revisit(NamedTuple):
+    """A scenario the learner got wrong: the topic and level to go back to."""
+
+    scenario_id: str
+    topic: str
+    expected_level: int
+    expected_level_name: str
+    picked_level: int
+
+
+def _check_level(level: Any) -> int:
+    if not isinstance(level, int) or isinstance(level, bool) or level not in LEVELS:
+        raise QuizError(f"level must be one of {list(LEVELS)}, got {level!r}")
+    return level
+
+
+@dataclass
+class QuizRound:
+    """A round of scenarios and the levels the learner has picked so far."""
+
+    scenarios: tuple[Scenario, ...]
+    picks: list[int] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, scenarios: Sequence[Scenario], size: int = 5, seed: int | None = None) -> QuizRound:
+        """A round of `size` scenarios spread across the levels (emergencies count as their own kind)."""
+        if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= len(scenarios):
+            raise QuizError(f"size must be between 1 and {len(scenarios)}, got {size!r}")
+        rng = random.Random(seed)
+        groups: dict[tuple[int, bool], list[Scenario]] = {}
+        for scenario in sorted(scenarios, key=lambda s: s.id):
+            kind = (scenario.expected_level, scenario.assessment.emergency)
+            groups.setdefault(kind, []).append(scenario)
+        kinds = sorted(groups)
+        rng.shuffle(kinds)
+        for group in groups.values():
+            rng.shuffle(group)
+        chosen: list[Scenario] = []
+        while len(chosen) < size:
+            for kind in kinds:
+                if groups[kind] and len(chosen) < size:
+                    chosen.append(groups[kind].pop())
+        rng.shuffle(chosen)
+        return cls(tuple(chosen))
+
+    @property
+    def finished(self) -> bool:
+        return len(self.picks) >= len(self.scenarios)
+
+    def current(self) -> Scenario | None:
+        """The scenario awaiting an answer, or None when the round is over."""
+        return None if self.finished else self.scenarios[len(self.picks)]
+
+    def answer(self, level: int) -> Feedback:
+        """Record the learner's pick (an int 1-4) for the current scenario and explain the answer."""
+        scenario = self.current()
+        if scenario is None:
+            raise QuizError("the round is finished: start a new one")
+        self.picks.append(_check_level(level))
+        return _feedback(scenario, level)
+
+    def score(self) -> Score:
+        correct = sum(1 for s, pick in zip(self.scenarios, self.picks) if pick == s.expected_level)
+        return Score(correct, len(self.picks), len(self.scenarios))
+
+    def to_revisit(self) -> list[Revisit]:
+        """The scenarios answered wrongly, in the order they were asked."""
+        return [
+            Revisit(s.id, s.topic, s.expected_level, s.assessment.level_name, pick)
+            for s, pick in zip(self.scenarios, self.picks)
+            if pick != s.expected_level
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-serialisable state: scenario ids and picks."""
+        return {"scenario_ids": [s.id for s in self.scenarios], "picks": list(self.picks)}
+
+    @classmethod
+    def from_dict(cls, data: Any, scenarios: Sequence[Scenario]) -> QuizRound:
+        """Rebuild a round from `to_dict` output; QuizError if it does not fit the scenarios."""
+        if not isinstance(data, Mapping) or set(data) != {"scenario_ids", "picks"}:
+            raise QuizError(f"a saved round must be {{scenario_ids, picks}}, got {data!r}")
+        ids, picks = data["scenario_ids"], data["picks"]
+        if not isinstance(ids, list) or not ids or not isinstance(picks, list) or len(picks) > len(ids):
+            raise QuizError("a saved round needs a non-empty list of scenario ids and no more picks than ids")
+        by_id = {s.id: s for s in scenarios}
+        unknown = [i for i in ids if i not in by_id]
+        if unknown:
+            raise QuizError(f"a saved round names unknown scenarios {unknown}")
+        return cls(tuple(by_id[i] for i in ids), [_check_level(p) for p in picks])
+
+
+def _feedback(scenario: Scenario, picked: int) -> Feedback:
+    result = scenario.assessment
+    return Feedback(
+        scenario_id=scenario.id,
+        correct=picked == result.level,
+        picked_level=picked,
+        expected_level=result.level,
+        expected_level_name=result.level_name,
+        emergency=result.emergency,
+        reasons=list(result.reasons),
+        notes=list(result.note_texts),
+        teaching_point=scenario.teaching_point,
+        teaching_citation=scenario.source_citation,
+        next_step=result.next_step,
+        next_step_citation=result.next_step_citation,
+    )
