@@ -1,0 +1,362 @@
+"""What every input channel does to a practitioner's message before Rasa sees it.
+
+Each channel wraps the ``on_new_message`` callback it receives in
+``blueprint()`` with :meth:`MessageGuard.wrap`. The guard
+
+* sanitises and redacts the text, so that identifying details never reach
+  the tracker store or the logs; only the *kinds* found go into the message
+  metadata (``{"redacted": ["date", "name"], "truncated": false}``), and the
+  practitioner is first sent the privacy notice;
+* answers empty input itself, without calling Rasa;
+* passes button payloads (``/intent{...}``) through unredacted, so their JSON
+  stays intact;
+* sends the safe reply (apology, 999, NSPCC helpline, safeguarding lead) when
+  processing raises, sends nothing, or misses the deadline.
+
+The texts come from ``knowledge/safety/fallback.yml`` and
+``knowledge/safety/privacy.yml``, read once when the channel is created, so the
+guard works with no knowledge database and no action server. Nothing here logs
+message text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Collection, Dict, Iterable, List, Mapping, Optional, Protocol
+
+import yaml
+from rasa.core.channels.channel import OutputChannel, UserMessage
+
+import bot.redaction
+import bot.sanitise
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[UserMessage], Awaitable[Any]]
+
+DEFAULT_DEADLINE_SECONDS = 8.0
+
+# Last resort only, when the YAML files cannot be read: the emergency route
+# must survive even a broken checkout.
+BUILT_IN_SAFE_REPLY = "Sorry, I can't answer right now. If a child is in immediate danger, call 999."
+BUILT_IN_EMPTY_PROMPT = "Please type your question."
+BUILT_IN_PRIVACY_NOTICE = (
+    "Please do not type names, dates of birth, addresses or other details "
+    "that could identify a child or family."
+)
+
+# Rasa's own payload syntax: /intent, optional @confidence, optional JSON entities.
+_PAYLOAD = re.compile(r"/[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:@[0-9.]+)?(?P<entities>\{.*\})?", re.DOTALL)
+
+
+class CleanedText(Protocol):
+    """What ``bot.sanitise.clean`` returns (only the parts the guard reads)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def truncated(self) -> bool: ...
+
+    @property
+    def empty(self) -> bool: ...
+
+
+class RedactedText(Protocol):
+    """What ``bot.redaction.redact`` returns (only the parts the guard reads)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def kinds(self) -> Collection[str]: ...
+
+
+CleanFn = Callable[[str], CleanedText]
+RedactFn = Callable[[str], RedactedText]
+
+
+@dataclass(frozen=True)
+class SafetyTexts:
+    """The replies a channel gives on its own, without Rasa."""
+
+    safe_reply: str
+    empty_prompt: str
+    privacy_notice: str
+
+    @classmethod
+    def built_in(cls) -> "SafetyTexts":
+        return cls(BUILT_IN_SAFE_REPLY, BUILT_IN_EMPTY_PROMPT, BUILT_IN_PRIVACY_NOTICE)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A message made safe to hand to Rasa."""
+
+    text: str
+    empty: bool
+    redacted: tuple[str, ...] = ()
+    truncated: bool = False
+
+    def metadata(self) -> Dict[str, Any]:
+        """Kinds only, never values: this is stored in the tracker."""
+        return {"redacted": list(self.redacted), "truncated": self.truncated}
+
+
+def default_knowledge_dir() -> Path:
+    """``knowledge/`` of this checkout, whatever directory Rasa was started from."""
+    return Path(__file__).resolve().parents[2] / "knowledge"
+
+
+def _read_mapping(path: Path) -> Mapping[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        logger.warning("guard: cannot read %s (%s); using the built-in text", path, type(error).__name__)
+        return {}
+    if not isinstance(data, Mapping):
+        logger.warning("guard: %s is not a mapping; using the built-in text", path)
+        return {}
+    return data
+
+
+def _text_of(value: Any) -> Optional[str]:
+    """Accepts ``key: text`` or ``key: {text: ...}`` (other authors' files are read tolerantly)."""
+    if isinstance(value, Mapping):
+        value = value.get("text")
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def load_safety_texts(knowledge_dir: Path) -> SafetyTexts:
+    """Reads the safe reply, empty-input prompt and privacy notice; never raises."""
+    built_in = SafetyTexts.built_in()
+    fallback = _read_mapping(knowledge_dir / "safety" / "fallback.yml")
+    privacy = _read_mapping(knowledge_dir / "safety" / "privacy.yml")
+    safe_reply = _text_of(fallback.get("safe_reply"))
+    if safe_reply is None or "999" not in safe_reply:
+        logger.warning("guard: fallback.yml has no safe_reply that gives 999; using the built-in text")
+        safe_reply = built_in.safe_reply
+    return SafetyTexts(
+        safe_reply=safe_reply,
+        empty_prompt=_text_of(fallback.get("empty_prompt")) or built_in.empty_prompt,
+        privacy_notice=_text_of(privacy.get("notice")) or built_in.privacy_notice,
+    )
+
+
+def is_button_payload(text: str) -> bool:
+    """True for ``/intent`` and ``/intent{"key": "value"}`` (the JSON must parse to an object)."""
+    match = _PAYLOAD.fullmatch(text)
+    if match is None:
+        return False
+    entities = match.group("entities")
+    if entities is None:
+        return True
+    try:
+        return isinstance(json.loads(entities), dict)
+    except ValueError:
+        return False
+
+
+class CountingOutputChannel(OutputChannel):
+    """Delegates every reply to the real output channel and counts them.
+
+    The count tells the guard that Rasa answered; ``name()`` is the real
+    channel's, so channel-specific responses in the domain still apply.
+    """
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self.count = 0
+
+    def name(self) -> str:  # type: ignore[override]
+        return self.inner.name()
+
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute == "inner":  # not yet set (e.g. during copying): no recursion
+            raise AttributeError(attribute)
+        return getattr(self.inner, attribute)
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        self.count += 1
+        await self.inner.send_response(recipient_id, message)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        self.count += 1
+        await self.inner.send_text_message(recipient_id, text, **kwargs)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
+        self.count += 1
+        await self.inner.send_text_with_buttons(recipient_id, text, buttons, **kwargs)
+
+    async def send_quick_replies(
+        self, recipient_id: str, text: str, quick_replies: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
+        self.count += 1
+        await self.inner.send_quick_replies(recipient_id, text, quick_replies, **kwargs)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        self.count += 1
+        await self.inner.send_image_url(recipient_id, image, **kwargs)
+
+    async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
+        self.count += 1
+        await self.inner.send_attachment(recipient_id, attachment, **kwargs)
+
+    async def send_elements(self, recipient_id: str, elements: Iterable[Dict[str, Any]], **kwargs: Any) -> None:
+        self.count += 1
+        await self.inner.send_elements(recipient_id, elements, **kwargs)
+
+    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+        self.count += 1
+        await self.inner.send_custom_json(recipient_id, json_message, **kwargs)
+
+
+def _log_late_outcome(task: "asyncio.Future[Any]") -> None:
+    """Collects a timed-out turn's outcome so asyncio never prints its traceback (which may quote text)."""
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is not None:
+        logger.error("guard: a turn that missed its deadline later failed (%s)", type(error).__name__)
+
+
+class MessageGuard:
+    """Sanitises, redacts and answers for Rasa when Rasa cannot.
+
+    Usage, inside an input channel::
+
+        def blueprint(self, on_new_message):
+            return super().blueprint(self.guard.wrap(on_new_message))
+
+    Client metadata is replaced, not merged: it could carry identifying details.
+    """
+
+    def __init__(
+        self,
+        texts: SafetyTexts,
+        clean: CleanFn,
+        redact: RedactFn,
+        deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
+    ) -> None:
+        if deadline_seconds <= 0:
+            raise ValueError(f"reply_deadline_seconds must be positive, not {deadline_seconds}")
+        self.texts = texts
+        self._clean = clean
+        self._redact = redact
+        self.deadline_seconds = deadline_seconds
+
+    def prepare(self, text: Optional[str]) -> Prepared:
+        """Sanitise, then redact unless the text is a button payload."""
+        cleaned = self._clean(text or "")
+        if cleaned.empty or not cleaned.text.strip():
+            return Prepared(text="", empty=True, truncated=cleaned.truncated)
+        if is_button_payload(cleaned.text.strip()):
+            return Prepared(text=cleaned.text.strip(), empty=False, truncated=cleaned.truncated)
+        redaction = self._redact(cleaned.text)
+        return Prepared(
+            text=redaction.text,
+            empty=False,
+            redacted=tuple(sorted(set(redaction.kinds))),
+            truncated=cleaned.truncated,
+        )
+
+    def wrap(self, on_new_message: Handler) -> Handler:
+        async def guarded(message: UserMessage) -> None:
+            await self.handle(message, on_new_message)
+
+        return guarded
+
+    async def handle(self, message: UserMessage, on_new_message: Handler) -> None:
+        out = message.output_channel
+        sender_id = message.sender_id
+        channel = message.input_channel
+        try:
+            prepared = self.prepare(message.text)
+        except Exception as error:  # noqa: BLE001 - unredacted text must never go further
+            logger.error("guard[%s]: could not sanitise or redact a message (%s)", channel, type(error).__name__)
+            await self._say(out, sender_id, self.texts.safe_reply)
+            return
+        if prepared.empty:
+            await self._say(out, sender_id, self.texts.empty_prompt)
+            return
+        if prepared.redacted:
+            await self._say(out, sender_id, self.texts.privacy_notice)
+
+        replies = CountingOutputChannel(out)
+        safe_message = UserMessage(
+            prepared.text,
+            replies,
+            sender_id,
+            input_channel=channel,
+            message_id=message.message_id,
+            metadata=prepared.metadata(),
+        )
+        # Not cancelled on timeout: the turn finishes and is saved; late replies still reach
+        # channels that push (web chat, Teams).
+        turn = asyncio.ensure_future(on_new_message(safe_message))
+        done, _ = await asyncio.wait({turn}, timeout=self.deadline_seconds)
+        if turn not in done:
+            turn.add_done_callback(_log_late_outcome)
+            logger.error(
+                "guard[%s]: no complete reply within %.1f s; sent the safe reply", channel, self.deadline_seconds
+            )
+            await self._say(out, sender_id, self.texts.safe_reply)
+            return
+        error = None if turn.cancelled() else turn.exception()
+        if turn.cancelled() or error is not None:
+            reason = "cancelled" if error is None else type(error).__name__
+            logger.error("guard[%s]: the turn failed (%s); sent the safe reply", channel, reason)
+            await self._say(out, sender_id, self.texts.safe_reply)
+        elif replies.count == 0:
+            logger.error("guard[%s]: the turn produced no reply; sent the safe reply", channel)
+            await self._say(out, sender_id, self.texts.safe_reply)
+
+    @staticmethod
+    async def _say(out: OutputChannel, recipient_id: str, text: str) -> None:
+        try:
+            await out.send_text_message(recipient_id, text)
+        except Exception as error:  # noqa: BLE001 - nothing more can be done for this user
+            logger.error("guard: could not deliver a reply (%s)", type(error).__name__)
+
+
+def _refuse(text: str) -> RedactedText:
+    raise RuntimeError("no redactor")
+
+
+def build_redactor(knowledge_dir: Path) -> RedactFn:
+    """The redactor, built once; if it cannot be built every message gets the safe reply."""
+    try:
+        return bot.redaction.Redactor.from_knowledge(knowledge_dir).redact
+    except Exception as error:  # noqa: BLE001 - fail safe: never pass text on unredacted
+        logger.error(
+            "guard: cannot build the redactor from %s (%s); every typed message will get the safe reply",
+            knowledge_dir,
+            type(error).__name__,
+        )
+        return _refuse
+
+
+def guard_from_credentials(credentials: Optional[Mapping[str, Any]]) -> MessageGuard:
+    """The guard a channel builds from its block in credentials.yml.
+
+    Keys: ``reply_deadline_seconds`` (default 8; Teams resends after 15) and
+    ``knowledge_dir`` (default: this checkout's ``knowledge/``).
+    """
+    settings = credentials or {}
+    knowledge_dir = Path(settings.get("knowledge_dir") or default_knowledge_dir())
+    deadline = float(settings.get("reply_deadline_seconds") or DEFAULT_DEADLINE_SECONDS)
+    return MessageGuard(
+        load_safety_texts(knowledge_dir),
+        clean=bot.sanitise.clean,
+        redact=build_redactor(knowledge_dir),
+        deadline_seconds=deadline,
+    )

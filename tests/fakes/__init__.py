@@ -1,0 +1,1 @@
+"""Stand-ins for outside services and helpers that run channels on loopback in tests."""
