@@ -8,6 +8,9 @@ help: ## List the targets
 run: ## Command 1: set up if needed and run the assistant on localhost
 	@scripts/run.sh
 
+shell: ## Chat in the terminal with the running assistant (through the guarded REST channel)
+	@.venv/bin/python -c 'import asyncio; from rasa.core.channels.console import record_messages; asyncio.run(record_messages(sender_id="terminal", server_url="http://$${HOST:-127.0.0.1}:$${PORT:-5005}"))'
+
 test: ## Command 2: set up if needed and run the whole test suite
 	@scripts/test.sh
 
@@ -26,7 +29,10 @@ teams-package: ## Build the Microsoft Teams app package (needs MICROSOFT_APP_ID)
 purge: ## Delete conversations older than RETENTION_DAYS (default 30) from the tracker store
 	@source scripts/common.sh && ensure_venv && "$$PY" -m bot.retention --db build/tracker.db
 
+run-scaled: ## Run two replicas + nginx on PostgreSQL and Redis (see README, Scaling out)
+	@source scripts/common.sh && setup && "$$PY" -m deploy.scaled --replicas 2 --port 8080
+
 benchmark: ## Measure latency, throughput, memory and training time against a rasa init baseline
 	@source scripts/common.sh && setup && "$$PY" -m benchmarks.run
 
-.PHONY: help run test setup knowledge train teams-package purge benchmark
+.PHONY: help run shell test setup knowledge train teams-package purge run-scaled benchmark

@@ -67,16 +67,20 @@ class ActionShowItem(KnowledgeAction):
 
 
 class ActionFallbackSearch(KnowledgeAction):
-    """Unsure what was meant: offer the closest guidance, then a handoff."""
+    """Unsure what was meant: offer the topics the classifier thought likely
+    and the closest guidance by full-text search, then a handoff."""
 
     def name(self) -> Text:
         return "action_fallback_search"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> List[Dict[Text, Any]]:
-        hits = store.search(tracker.latest_message.get("text") or "", limit=3)
         area = current_area(store, tracker)
-        plan = store.contacts(area.id if area else None, now())
-        for message in render.did_you_mean(hits, plan):
+        area_id = area.id if area else None
+        ranked = [entry.get("name", "") for entry in tracker.latest_message.get("intent_ranking", [])]
+        likely = [items[0] for items in (store.items_for_intent(intent, area_id) for intent in ranked[:4])
+                  if items]
+        hits = store.search(tracker.latest_message.get("text") or "", limit=3)
+        for message in render.did_you_mean(likely, hits, store.contacts(area_id, now())):
             dispatcher.utter_message(**message)
         return []

@@ -12,22 +12,37 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.base import KnowledgeAction, current_area, knowledge_store, now
-from bot import render, triage
-from bot.answers import parse_answer
+from bot import render
+from bot.answers import interpret_answer
 from bot.knowledge.store import KnowledgeStore
+from bot.triage import assess
+from bot.triage_flow import answers_from_slots, default_questions, questions_for
 
-AREA, ROLE = "area", "role"
+AREA, ROLE, NO_ROLE = "area", "role", "not_given"
 FACTORS, FACTORS_SELECTED = "triage_factors", "triage_factors_selected"
 RESULT = "triage_result"
 
 
+DANGER = "triage_immediate_danger"
+NEEDS_PREFIX = "triage_need_"
+
+
 def form_slots(tracker: Tracker) -> List[Text]:
-    """Every slot the form needs for the answers given so far, in order."""
-    answers = triage.answers_from_slots(tracker.slots)
-    questions = [q.slot for q in triage.applicable_questions(answers)]
-    if tracker.get_slot("triage_immediate_danger") == "yes":
-        return [AREA, "triage_immediate_danger"]
-    return [AREA, "triage_immediate_danger", ROLE] + questions[1:]
+    """Every slot the form needs for the answers given so far, in order:
+    the area, immediate danger, the (optional) role, then the questions of
+    knowledge/triage/questions.yml that apply to this child."""
+    if tracker.get_slot(DANGER) == "yes":
+        return [AREA, DANGER]
+    remaining = {q.slot for q in questions_for(answers_from_slots(tracker.slots))}
+    asked = [
+        q.slot for q in default_questions().questions
+        if q.slot != DANGER and (q.slot in remaining or tracker.get_slot(q.slot) is not None)
+    ]
+    return [AREA, DANGER, ROLE] + asked
+
+
+def question_for_slot(slot: Text):  # -> bot.triage_flow.Question
+    return next(q for q in default_questions().questions if q.slot == slot)
 
 
 class ValidateTriageForm(FormValidationAction):
@@ -53,26 +68,29 @@ class ValidateTriageForm(FormValidationAction):
         for slot, value in tracker.slots_to_validate().items():
             if slot not in wanted:
                 continue
-            result = self._validate(slot, value, tracker)
-            if result.get(slot) is None and slot != FACTORS:
-                dispatcher.utter_message(response="utter_triage_not_understood")
+            result = self._validate(slot, value, dispatcher, tracker)
             updates.update(result)
             tracker.slots.update(result)
         return [SlotSet(slot, value) for slot, value in updates.items()]
 
-    def _validate(self, slot: Text, value: Any, tracker: Tracker) -> Dict[Text, Any]:
+    def _validate(self, slot: Text, value: Any, dispatcher: CollectingDispatcher,
+                  tracker: Tracker) -> Dict[Text, Any]:
         text = _as_text(value)
-        store = knowledge_store()
         if slot == AREA:
-            area = store.resolve_area(text)
+            area = knowledge_store().resolve_area(text)
+            if area is None:
+                dispatcher.utter_message(response="utter_area_not_known")
             return {AREA: area.id if area else None}
         if slot == ROLE:
-            role = store.role(text)
-            return {ROLE: role.id if role else "not_given"}
-        key = triage.key_for_slot(slot)
-        if slot == FACTORS:
-            return _add_factor(key, value, tracker)
-        return {slot: parse_answer(key, text)}
+            role = knowledge_store().role(text)
+            return {ROLE: role.id if role else NO_ROLE}
+        question = question_for_slot(slot)
+        if question.multiple:
+            return _add_factors(question.key, value, tracker, dispatcher)
+        reading = interpret_answer(question.key, text)
+        if reading.value is None:
+            dispatcher.utter_message(text=reading.message)
+        return {slot: reading.value}
 
 
 def _as_text(value: Any) -> Text:
@@ -81,20 +99,19 @@ def _as_text(value: Any) -> Text:
     return "" if value is None else str(value)
 
 
-def _add_factor(key: Text, value: Any, tracker: Tracker) -> Dict[Text, Any]:
-    """Multi-select: each press adds a factor; "none" or "done" closes it."""
+def _add_factors(key: Text, value: Any, tracker: Tracker,
+                 dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+    """Multi-select: each answer adds factors; "none" / "done" (an empty
+    list) closes the question with what was picked so far."""
     selected = list(tracker.get_slot(FACTORS_SELECTED) or [])
-    values = value if isinstance(value, list) else [value]
-    closed = False
-    for item in values:
-        parsed = parse_answer(key, str(item))
-        if parsed in ("none", "done"):
-            closed = True
-        elif isinstance(parsed, list):
-            selected.extend(f for f in parsed if f not in selected)
-        elif parsed and parsed not in selected:
-            selected.append(parsed)
-    return {FACTORS: selected if closed else None, FACTORS_SELECTED: selected}
+    reading = interpret_answer(key, _as_text(value))
+    if reading.value is None:
+        dispatcher.utter_message(text=reading.message)
+        return {FACTORS: None}
+    if reading.value == []:
+        return {FACTORS: selected, FACTORS_SELECTED: selected}
+    selected.extend(f for f in reading.value if f not in selected)
+    return {FACTORS: None, FACTORS_SELECTED: selected}
 
 
 class ActionAskArea(KnowledgeAction):
@@ -123,7 +140,7 @@ class ActionAskTriageFactors(KnowledgeAction):
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> List[Dict[Text, Any]]:
-        question = triage.question(triage.key_for_slot(FACTORS))
+        question = question_for_slot(FACTORS)
         selected = tracker.get_slot(FACTORS_SELECTED) or []
         dispatcher.utter_message(**render.ask_factors(question, selected))
         return []
@@ -137,7 +154,7 @@ class ActionTriageReset(KnowledgeAction):
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> List[Dict[Text, Any]]:
-        slots = [q.slot for q in triage.all_questions()] + [FACTORS_SELECTED, RESULT]
+        slots = [q.slot for q in default_questions().questions] + [FACTORS_SELECTED, RESULT]
         return [SlotSet(slot, None) for slot in slots]
 
 
@@ -162,6 +179,8 @@ class ActionTriageBack(KnowledgeAction):
         events = [SlotSet(previous, None), SlotSet("requested_slot", previous)]
         if previous == FACTORS:
             events.append(SlotSet(FACTORS_SELECTED, None))
+        if previous == "triage_age_band":  # the needs asked depend on the age
+            events += [SlotSet(slot, None) for slot in order if slot.startswith(NEEDS_PREFIX)]
         return events
 
 
@@ -173,8 +192,8 @@ class ActionTriageResult(KnowledgeAction):
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> List[Dict[Text, Any]]:
-        answers = triage.answers_from_slots(tracker.slots)
-        assessment = triage.assess(answers)
+        answers = answers_from_slots(tracker.slots)
+        assessment = assess(answers)
         area = current_area(store, tracker)
         plan = store.contacts(area.id if area else None, now())
         level = store.level(assessment.level, area.id if area else None)
@@ -196,7 +215,7 @@ class ActionTriageSummary(KnowledgeAction):
         if not answers:
             dispatcher.utter_message(response="utter_no_triage_yet")
             return []
-        assessment = triage.assess(answers)
+        assessment = assess(answers)
         area = current_area(store, tracker)
         plan = store.contacts(area.id if area else None, now())
         level = store.level(assessment.level, area.id if area else None)

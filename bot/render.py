@@ -30,7 +30,7 @@ JUDGEMENT = (
     "conversation with your safeguarding lead or manager."
 )
 IMMEDIATE = "If a child is in immediate danger, call 999 now."
-NATIONAL_ROUTES = ("police_emergency", "police_non_emergency", "nspcc_helpline", "childline")
+NATIONAL_ROUTES = ("emergency", "non_emergency", "nspcc", "childline")
 
 
 def payload(intent: str, **entities: Any) -> str:
@@ -196,11 +196,15 @@ def more(item: Optional[GuidanceItem]) -> Message:
     return message(f"{item.title} — more detail\n{text}\nSource: {item.citation}")
 
 
-def did_you_mean(hits: Sequence[SearchHit], plan: ContactPlan) -> List[Message]:
-    """Search results as buttons, then the handoff line."""
-    if not hits:
+def did_you_mean(likely: Sequence[GuidanceItem], hits: Sequence[SearchHit],
+                 plan: ContactPlan, limit: int = 3) -> List[Message]:
+    """Likely topics, then search results, as buttons; then the handoff line."""
+    choices = {item.id: item.title for item in likely}
+    for hit in hits:
+        choices.setdefault(hit.id, hit.title)
+    if not choices:
         return [handoff(plan)]
-    buttons = [button(hit.title, "show_item", item=hit.id) for hit in hits]
+    buttons = [button(title, "show_item", item=item_id) for item_id, title in list(choices.items())[:limit]]
     return [
         message("I'm not sure what you meant. Did you mean one of these?", buttons),
         message(
@@ -266,3 +270,168 @@ def escalation_step(escalation: Any, step: int, plan: ContactPlan,
     if step < len(steps):
         buttons.append(button("Done that — what next?", "ask_escalation", step=step + 1))
     return message("\n".join(lines), buttons)
+
+
+# --- the "am I worried?" triage --------------------------------------------------
+
+
+def ask_role(roles: Sequence[Role]) -> Message:
+    """Optional: the practitioner's role, for role-specific next steps."""
+    buttons = [button(role.name, "choose", role=role.id) for role in roles]
+    buttons.append(button("Skip this question", "choose", role="not_given"))
+    return message(
+        "What is your role? (Optional: it lets me add steps that apply to your role.)", buttons
+    )
+
+
+def ask_factors(question: Any, selected: Sequence[str]) -> Message:
+    """The multi-select family-factors question, showing what is picked so far."""
+    titles = {option.value: option.title for option in question.options}
+    text = question.prompt.strip()
+    if selected:
+        text += "\nSo far: " + "; ".join(titles.get(value, value) for value in selected) + "."
+        text += "\nPick another, or press the last button when you have finished."
+    buttons = [button(option.title, "choose", triage_answer=option.value)
+               for option in question.options if option.value not in selected]
+    finish = question.finish
+    buttons.append(button(finish.title if not selected else "Done", "choose", triage_answer=finish.value))
+    return message(text, buttons)
+
+
+def _level_heading(assessment: Any, level: Level) -> str:
+    return f"Level {assessment.level}: {level.name}"
+
+
+def _route_lines(level: Level, plan: ContactPlan) -> List[str]:
+    lines = []
+    for step in level.next_steps:
+        line = f"- {step.text.strip()}"
+        if step.route is not None:
+            route = step.route
+            if route.key == "front_door" and not plan.in_office_hours and plan.out_of_hours is not None:
+                route = plan.out_of_hours
+                line += f" It is now outside office hours: {describe_route(route)}."
+            else:
+                line += f" {describe_route(route)}."
+        lines.append(line)
+    return lines
+
+
+def triage_result(assessment: Any, level: Level, plan: ContactPlan, role: Optional[Role],
+                  store: Any) -> List[Message]:
+    """The result: level, reasons with sources, notes, next steps, guide, judgement."""
+    if assessment.emergency:
+        lines = [f"{IMMEDIATE} {assessment.next_step.strip()}"]
+        if plan.area is not None:
+            lines.append(f"Then tell children's social care in {plan.area.name}: {describe_route(plan.now_route)}.")
+        lines.append(f"NSPCC helpline for adults: {plan.nspcc.phone}.")
+        lines.append(f"Level 4: {level.name}. {JUDGEMENT}")
+        return [message("\n".join(lines))]
+    reasons = [f"- {r.text.strip()} ({r.source_citation})" for r in assessment.reasons]
+    lines = [_level_heading(assessment, level), level.summary.strip()]
+    lines.append("Why:" if reasons else "Why: none of the rubric's concerns applied: the needs you described are met.")
+    lines.extend(reasons)
+    for _, text in assessment.note_texts:
+        lines.append(f"Note: {text.strip()}")
+    messages = [message("\n".join(lines))]
+    steps = [f"What to do next in {plan.area.name if plan.area else 'your area'}:"]
+    steps.extend(_route_lines(level, plan))
+    if role is not None:
+        steps.extend(f"- As a {role.name.lower()}: {step.text.strip()}" for step in role.steps[:2])
+    steps.append(f"{IMMEDIATE} NSPCC helpline for adults: {plan.nspcc.phone}.")
+    steps.append(f"Source: {level.citation}")
+    messages.append(message("\n".join(steps)))
+    buttons = [button("Copy a summary", "request_summary"), button("Start again", "start_triage")]
+    guide = _guide_for_level(store, plan)
+    if guide is not None:
+        buttons.insert(1, button(f"Read: {guide.title}", "ask_guide", item=guide.id))
+    messages.append(message(JUDGEMENT, buttons))
+    return messages
+
+
+def _guide_for_level(store: Any, plan: ContactPlan) -> Optional[Guide]:
+    """The area's own neglect toolkit guide when there is one."""
+    if plan.area is not None:
+        for tool in plan.area.tools:
+            if tool.guide:
+                guide = store.guide(tool.guide)
+                if guide is not None:
+                    return guide
+    return None
+
+
+def triage_summary(assessment: Any, level: Level, plan: ContactPlan) -> str:
+    """A copyable summary: answers, level, reasons, next steps; no identifiers."""
+    answers = assessment.answers
+    lines = ["Summary of an \"am I worried?\" check (no names or identifiers)"]
+    if plan.area is not None:
+        lines.append(f"Area: {plan.area.name}")
+    for key, value in answers.items():
+        if key == "needs":
+            for domain, need in value.items():
+                lines.append(f"Needs — {domain.replace('_', ' ')}: {str(need).replace('_', ' ')}")
+        elif isinstance(value, list):
+            lines.append(f"{key.replace('_', ' ').capitalize()}: {', '.join(v.replace('_', ' ') for v in value) or 'none'}")
+        else:
+            lines.append(f"{key.replace('_', ' ').capitalize()}: {str(value).replace('_', ' ')}")
+    lines.append(_level_heading(assessment, level))
+    lines.extend(f"Reason: {r.text.strip()} ({r.source_citation})" for r in assessment.reasons)
+    lines.extend(f"Note: {text.strip()}" for _, text in assessment.note_texts)
+    lines.extend(step.replace("- ", "Next step: ", 1) for step in _route_lines(level, plan))
+    lines.append(JUDGEMENT)
+    return "\n".join(lines)
+
+
+# --- the threshold quiz ----------------------------------------------------------
+
+
+def quiz_intro(quiz: Any) -> Message:
+    return message(
+        f"Threshold quiz: {len(quiz.scenarios)} short, anonymised case scenarios. For each, "
+        "pick the continuum-of-need level you think fits; I will tell you what the rubric "
+        "says and why."
+    )
+
+
+def quiz_question(quiz: Any, store: Any) -> Message:
+    scenario = quiz.current()
+    number = len(quiz.picks) + 1
+    buttons = [button(f"Level {level.n}: {level.name}", "quiz_answer", quiz_level=level.n)
+               for level in (store.level(n, None) for n in range(1, 5))]
+    return message(f"Scenario {number} of {len(quiz.scenarios)}: {scenario.title}\n"
+                   f"{scenario.vignette.strip()}\nWhich level fits?", buttons)
+
+
+def quiz_feedback(feedback: Any, store: Any) -> Message:
+    verdict = "Yes — that matches the rubric." if feedback.correct else (
+        f"Not quite: you picked level {feedback.picked_level}; the rubric gives level "
+        f"{feedback.expected_level}.")
+    lines = [verdict, f"Level {feedback.expected_level}: {feedback.expected_level_name}."]
+    if feedback.emergency:
+        lines.append(IMMEDIATE)
+    if feedback.reasons:
+        lines.append("Why:")
+        lines.extend(f"- {r.text.strip()} ({r.source_citation})" for r in feedback.reasons)
+    lines.extend(f"Note: {text.strip()}" for _, text in feedback.notes)
+    lines.append(f"Teaching point: {feedback.teaching_point.strip()} ({feedback.teaching_citation})")
+    lines.append(f"Next step at this level: {feedback.next_step.strip()} ({feedback.next_step_citation})")
+    return message("\n".join(lines))
+
+
+def quiz_score(quiz: Any) -> Message:
+    score = quiz.score()
+    lines = [f"You got {score.correct} out of {score.total}."]
+    revisit = quiz.to_revisit()
+    if revisit:
+        lines.append("Worth revisiting:")
+        lines.extend(f"- {r.topic}: the rubric gives level {r.expected_level} ({r.expected_level_name}), "
+                     f"you picked {r.picked_level}" for r in revisit)
+    else:
+        lines.append("All matched the rubric.")
+    lines.append(JUDGEMENT)
+    return message("\n".join(lines), [button("Another round", "start_quiz"),
+                                      button("I'm worried about a child", "start_triage")])
+
+
+def quiz_not_running() -> Message:
+    return message("There is no quiz running just now.", [button("Quiz me", "start_quiz")])

@@ -1,4 +1,4 @@
-"""Start the action server and the Rasa server on free loopback ports.
+"""Start the action server and Rasa servers as child processes.
 
 Used by the end-to-end fixtures and by the benchmark and load scripts: the
 same start-up as `make run` (same model, endpoints and credentials), with
@@ -18,7 +18,7 @@ from typing import IO, Dict, List, Optional
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "neglect-assistant.tar.gz"
 
@@ -141,6 +141,7 @@ def make_assistant(workdir: Path, extra_env: Optional[Dict[str, str]] = None) ->
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         TF_CPP_MIN_LOG_LEVEL="3",
         LOG_LEVEL_LIBRARIES="ERROR",
+        RASA_TELEMETRY_ENABLED="false",
     )
     env.update(extra_env or {})
     return Assistant(port=port, actions_port=actions_port, tracker_db=tracker_db,

@@ -10,6 +10,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING=1
 export TF_CPP_MIN_LOG_LEVEL=3
 export PYTHONDONTWRITEBYTECODE=1
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+# No telemetry or error reports leave the machine (they could carry message text).
+export RASA_TELEMETRY_ENABLED=false
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -77,7 +79,7 @@ ensure_model() {
     return
   fi
   log "training the model (training data or config changed)"
-  (cd "$ROOT" && "$VENV/bin/rasa" train --quiet --fixed-model-name neglect-assistant --out models)
+  (cd "$ROOT" && "$VENV/bin/rasa" train --quiet --domain domain --fixed-model-name neglect-assistant --out models)
   echo "$want" > "$ROOT/models/.fingerprint"
 }
 

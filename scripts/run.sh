@@ -13,6 +13,11 @@ export KNOWLEDGE_DB="${KNOWLEDGE_DB:-$ROOT/build/knowledge.db}"
 # The action server binds to loopback too unless told otherwise.
 export SANIC_HOST="${ACTIONS_HOST:-127.0.0.1}"
 
+credentials=credentials.yml
+if [ -n "${MICROSOFT_APP_ID:-}" ]; then
+  credentials=credentials.teams.yml   # adds the Microsoft Teams channel
+fi
+
 api_args=()
 if [ -n "${RASA_API_TOKEN:-}" ]; then
   api_args=(--enable-api --auth-token "$RASA_API_TOKEN")
@@ -33,7 +38,7 @@ trap stop INT TERM EXIT
 "$VENV/bin/rasa" run actions --port "$ACTIONS_PORT" --actions actions &
 pids+=($!)
 "$VENV/bin/rasa" run --interface "$HOST" --port "$PORT" --model models/neglect-assistant.tar.gz \
-  --endpoints endpoints.yml --credentials credentials.yml "${api_args[@]}" &
+  --endpoints endpoints.yml --credentials "$credentials" "${api_args[@]}" &
 pids+=($!)
 
 log "starting (loading the model takes about a minute)"
@@ -45,7 +50,7 @@ log "ready"
 cat <<MSG
   Web chat:  http://$HOST:$PORT/webhooks/webchat/
   REST:      curl -s http://$HOST:$PORT/webhooks/rest/webhook -d '{"sender": "me", "message": "hello"}'
-  Terminal:  .venv/bin/rasa shell (in another terminal, while this runs)
+  Terminal:  make shell (in another terminal, while this runs)
   Ctrl-C stops both servers.
 MSG
 wait -n "${pids[@]}"

@@ -7,14 +7,16 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 setup
 
-if ! command -v chromium >/dev/null 2>&1; then
-  log "installing Debian's Chromium for the browser test"
-  if [ "$(id -u)" = 0 ]; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
-      || die "could not install chromium (apt-get install chromium)"
-  else
-    die "the browser test needs Debian's chromium: run 'sudo apt-get install chromium'"
-  fi
+# Debian packages the tests drive: Chromium (web chat in a real browser) and
+# nginx (the load balancer of the scaled set-up).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing ${missing[*]} from Debian's packages for the tests"
+  [ "$(id -u)" = 0 ] || die "the tests need ${missing[*]}: run 'sudo apt-get install ${missing[*]}'"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null \
+    || die "could not install ${missing[*]} with apt-get"
 fi
 
 cd "$ROOT"

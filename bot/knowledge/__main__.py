@@ -1,4 +1,4 @@
-"""Command line: `python -m bot.knowledge build | check | search "query"`."""
+"""Command line: `python -m bot.knowledge build | check | verify [DB] | search "query"`."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument("--out", type=Path, default=root / "build" / "knowledge.db")
     build_cmd.add_argument("--spacy-out", type=Path, default=root / "build" / "spacy_en_neglect")
     commands.add_parser("check", help="validate only; exit 1 on errors, print warnings")
+    verify_cmd = commands.add_parser("verify", help="check that a built database opens; exit 1 naming the fix if not")
+    verify_cmd.add_argument("db", type=Path, nargs="?", default=root / "build" / "knowledge.db")
     search_cmd = commands.add_parser("search", help="full-text search the built database")
     search_cmd.add_argument("query")
     search_cmd.add_argument("--db", type=Path, default=root / "build" / "knowledge.db")
@@ -60,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     except KnowledgeUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if args.command == "verify":
+        stale = store.stale(date.today())
+        print(f"{args.db}: ok ({len(stale)} item(s) past their review date)")
+        store.close()
+        return 0
     for hit in store.search(args.query):
         print(f"{hit.score:8.2f}  {hit.kind:8}  {hit.id}: {hit.title}")
     store.close()

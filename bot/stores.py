@@ -1,0 +1,122 @@
+"""Tracker and lock stores for the scaled set-up (several Rasa replicas).
+
+- `AtomicRedisLockStore`: Rasa's open-source RedisLockStore reads a lock,
+  changes it in Python and writes it back (RasaHQ/rasa#9213), so two replicas
+  handling messages of one conversation at the same moment can both get the
+  lock and a user turn is lost. Here every change is a single Redis command:
+  tickets come from INCR (unique, ordered) and live in a sorted set; a ticket
+  expires through its own key's TTL. Nothing is read-modified-written.
+- `StrictSQLTrackerStore`: Rasa logs an unreachable tracker database and
+  carries on in memory, so replicas silently stop sharing conversations. This
+  store checks the connection at start and exits with a clear message
+  instead; `ping()` is what the readiness check calls.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from typing import Any, Optional, Text
+
+from rasa.core.lock import Ticket, TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.utils.endpoints import EndpointConfig
+
+logger = logging.getLogger(__name__)
+
+COUNTER_TTL_SECONDS = 24 * 3600
+
+
+class AtomicRedisLockStore(RedisLockStore):
+    """A ticket lock whose every change is one atomic Redis command.
+
+    Configure in endpoints: `lock_store: {type: bot.stores.AtomicRedisLockStore,
+    url: <host>, port: 6379, db: 1, password: ${REDIS_PASSWORD}}`.
+    """
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
+        if endpoint_config is not None:
+            kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs, **kwargs}
+        kwargs.pop("type", None)
+        super().__init__(**kwargs)
+
+    def _key(self, conversation_id: Text, part: Text) -> Text:
+        return f"{self.key_prefix}{conversation_id}:{part}"
+
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        try:
+            number = int(self.red.incr(self._key(conversation_id, "counter")))
+            pipe = self.red.pipeline(transaction=True)
+            pipe.expire(self._key(conversation_id, "counter"), COUNTER_TTL_SECONDS)
+            pipe.set(self._key(conversation_id, f"ticket:{number}"), time.time() + lock_lifetime,
+                     px=int(lock_lifetime * 1000))
+            pipe.zadd(self._key(conversation_id, "tickets"), {str(number): number})
+            pipe.expire(self._key(conversation_id, "tickets"), COUNTER_TTL_SECONDS)
+            pipe.execute()
+            return number
+        except Exception as error:  # Rasa expects LockError from issue_ticket
+            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
+        numbers = [int(n) for n in self.red.zrange(self._key(conversation_id, "tickets"), 0, -1)]
+        if not numbers:
+            return None
+        expiries = self.red.mget([self._key(conversation_id, f"ticket:{n}") for n in numbers])
+        tickets = deque(
+            Ticket(number, float(expires)) for number, expires in zip(numbers, expiries) if expires
+        )
+        expired = [str(n) for n, e in zip(numbers, expiries) if not e]
+        if expired:
+            self.red.zrem(self._key(conversation_id, "tickets"), *expired)
+        return TicketLock(conversation_id, tickets) if tickets else None
+
+    def update_lock(self, conversation_id: Text) -> None:
+        self.get_lock(conversation_id)  # drops expired tickets, atomically per ticket
+
+    def save_lock(self, lock: TicketLock) -> None:
+        raise NotImplementedError("tickets are written one Redis command at a time")
+
+    def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
+        pipe = self.red.pipeline(transaction=True)
+        pipe.zrem(self._key(conversation_id, "tickets"), str(ticket_number))
+        pipe.delete(self._key(conversation_id, f"ticket:{ticket_number}"))
+        pipe.execute()
+
+    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+        # Never delete the whole lock: another replica may have just taken a
+        # ticket. An empty sorted set disappears from Redis by itself.
+        self.finish_serving(conversation_id, ticket_number)
+
+    def delete_lock(self, conversation_id: Text) -> None:
+        self.red.delete(self._key(conversation_id, "tickets"))
+
+
+class TrackerStoreUnreachable(SystemExit):
+    """Raised at start when the tracker database cannot be reached.
+
+    A SystemExit, because Rasa catches ordinary exceptions here and carries on
+    with an in-memory store that no other replica can see.
+    """
+
+
+class StrictSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore that refuses to run without its database."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        try:
+            self.ping()
+        except Exception as error:
+            logger.critical("tracker store unreachable: %s", error)
+            raise TrackerStoreUnreachable(
+                f"The tracker database at {self.engine.url!r} cannot be reached ({error}). "
+                "Refusing to start: without it, replicas would not share conversations."
+            ) from error
+
+    def ping(self) -> None:
+        """Raise if the database does not answer a trivial query."""
+        import sqlalchemy as sa
+
+        with self.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))

@@ -1,0 +1,123 @@
+"""Run the scaled set-up on one machine: an action server, N Rasa replicas
+(PostgreSQL tracker store, Redis lock store) and nginx in front of them.
+
+    python -m deploy.scaled --replicas 2 --port 8080
+
+PostgreSQL and Redis must be running; connection settings come from the
+environment (DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, REDIS_HOST,
+REDIS_PORT, REDIS_DB, REDIS_PASSWORD) with localhost defaults.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+from deploy.processes import Assistant, free_port, make_assistant
+
+HERE = Path(__file__).resolve().parent
+DEFAULTS = {
+    "DB_HOST": "127.0.0.1", "DB_PORT": "5432", "DB_NAME": "neglect_assistant", "DB_USER": "postgres",
+    "DB_PASSWORD": "", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "1",
+    "REDIS_PASSWORD": "",
+}
+
+
+def scaled_env(overrides: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    env = {key: os.environ.get(key, value) for key, value in DEFAULTS.items()}
+    env.update(overrides or {})
+    return env
+
+
+@dataclass
+class Scaled:
+    workdir: Path
+    actions: Assistant
+    replicas: List[Assistant]
+    port: int
+    nginx: Optional[subprocess.Popen] = None
+    _conf: Path = field(init=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start_nginx(self) -> None:
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not Path(nginx).exists():
+            raise RuntimeError("nginx is not installed: apt-get install nginx-light")
+        servers = "\n".join(
+            f"        server 127.0.0.1:{r.port} max_fails=1 fail_timeout=5s;" for r in self.replicas
+        )
+        self._conf = self.workdir / "nginx.conf"
+        self._conf.write_text((HERE / "nginx.conf.template").read_text().format(
+            workdir=self.workdir, servers=servers, host="127.0.0.1", port=self.port))
+        self.nginx = subprocess.Popen([nginx, "-c", str(self._conf), "-p", str(self.workdir),
+                                       "-g", "daemon off;"], start_new_session=True)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                requests.get(self.url, timeout=1)
+                return
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError("nginx did not start; see " + str(self.workdir / "nginx-error.log"))
+
+    def stop(self) -> None:
+        if self.nginx and self.nginx.poll() is None:
+            os.killpg(self.nginx.pid, signal.SIGTERM)
+            self.nginx.wait(timeout=10)
+        for replica in self.replicas:
+            replica.stop()
+        self.actions.stop()
+
+
+def start_scaled(workdir: Path, replicas: int = 2, port: Optional[int] = None,
+                 env: Optional[Dict[str, str]] = None) -> Scaled:
+    """Start everything; returns once every replica reports ready."""
+    settings = scaled_env(env)
+    actions = make_assistant(workdir, settings)
+    actions.start_actions()
+    members = []
+    for _ in range(replicas):
+        replica = make_assistant(workdir, {**settings, "ACTION_SERVER_URL": actions.env["ACTION_SERVER_URL"]})
+        replica.endpoints = "endpoints.scaled.yml"
+        replica.start_rasa()
+        members.append(replica)
+    scaled = Scaled(workdir=workdir, actions=actions, replicas=members, port=port or free_port())
+    try:
+        for replica in members:
+            replica.wait_ready()
+        scaled.start_nginx()
+    except BaseException:
+        scaled.stop()
+        raise
+    return scaled
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8080)
+    args = parser.parse_args()
+    scaled = start_scaled(Path(tempfile.mkdtemp(prefix="scaled-")), args.replicas, args.port)
+    print(f"load balancer: {scaled.url}  replicas: {[r.base_url for r in scaled.replicas]}  Ctrl-C stops")
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scaled.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Faults: the action server down or slow, a restart mid-conversation.
+
+The Rasa server talks to the action server through a small proxy that the
+test controls, so one assistant can be made to see a healthy, a dead and a
+slow action server in turn.
+"""
+from __future__ import annotations
+
+import http.server
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+from tests.e2e.chat import Conversation
+from deploy.processes import Assistant, free_port, make_assistant
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class ActionProxy:
+    """Forwards to the real action server, or fails, or stalls, on demand."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.mode = "forward"
+        self.port = free_port()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if proxy.mode == "down":
+                    self.send_response(502)
+                    self.end_headers()
+                    return
+                if proxy.mode == "slow":
+                    time.sleep(30)
+                upstream = requests.post(proxy.target, data=body, timeout=60,
+                                         headers={"Content-Type": "application/json"})
+                self.send_response(upstream.status_code)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(upstream.content)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/webhook"
+
+
+@pytest.fixture(scope="module")
+def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    running = make_assistant(tmp_path_factory.mktemp("faults"))
+    proxy = ActionProxy(f"http://127.0.0.1:{running.actions_port}/webhook")
+    running.env["ACTION_SERVER_URL"] = proxy.url
+    running.start_actions()
+    running.start_rasa()
+    try:
+        running.wait_ready()
+        yield running, proxy
+    finally:
+        proxy.server.shutdown()
+        running.stop()
+
+
+def safe(text: str) -> bool:
+    return "999" in text and "0808 800 5000" in text
+
+
+def test_action_server_down_still_gives_the_emergency_route(faulty):
+    assistant, proxy = faulty
+    proxy.mode = "down"
+    try:
+        for message in ["what is neglect?", "I'm worried about a child", "Coventry MASH number"]:
+            chat = Conversation(assistant)
+            chat.say(message)
+            assert safe(chat.text), chat.transcript
+        chat = Conversation(assistant)
+        chat.say("a child is in danger right now, call the police")
+        assert "999" in chat.text
+    finally:
+        proxy.mode = "forward"
+
+
+def test_slow_action_server_gets_a_safe_reply_in_time(faulty):
+    assistant, proxy = faulty
+    proxy.mode = "slow"
+    try:
+        chat = Conversation(assistant)
+        started = time.monotonic()
+        chat.say("what is neglect?")
+        assert time.monotonic() - started < 15, "Teams resends after 15 s"
+        assert safe(chat.text), chat.transcript
+    finally:
+        proxy.mode = "forward"
+
+
+def test_a_restart_mid_conversation_continues_from_the_tracker_store(faulty):
+    assistant, _ = faulty
+    chat = Conversation(assistant)
+    chat.say("I'm worried about a child")
+    chat.press(lambda b: '"wakefield"' in b["payload"])
+    assert "danger" in chat.text.lower()
+    assistant.stop_rasa()
+    assistant.start_rasa()
+    assistant.wait_ready()
+    chat.press(lambda b: b["payload"].endswith('"no"}'))
+    after = chat.text.lower()
+    assert "danger" not in after or "role" in after or "work" in after, chat.transcript
+    assert chat.buttons, "the form should ask its next question"
+
+
+def test_missing_or_corrupt_knowledge_database_names_the_rebuild_command(tmp_path):
+    corrupt = tmp_path / "knowledge.db"
+    corrupt.write_bytes(b"this is not a database")
+    for path in (tmp_path / "missing.db", corrupt):
+        result = subprocess.run([sys.executable, "-m", "bot.knowledge", "verify", str(path)],
+                                cwd=ROOT, capture_output=True, text=True)
+        assert result.returncode != 0
+        assert "python -m bot.knowledge build" in result.stdout + result.stderr

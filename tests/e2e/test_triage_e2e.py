@@ -1,0 +1,101 @@
+"""A whole triage over REST against the running assistant, pressing the
+buttons the bot offers (chosen by reading their payloads)."""
+from __future__ import annotations
+
+from typing import List
+
+import pytest
+
+from tests.e2e.chat import LEVEL, Conversation, next_payload, payload_value
+
+AREA_FRONT_DOOR = {
+    "kingston_richmond": "020 8547 5008",
+    "wakefield": "0345 8 503 503",
+    "oxfordshire": "0345 050 7666",
+    "coventry": "024 7678 8555",
+}
+
+
+def run_triage(chat: Conversation, preferences: List[str], max_turns: int = 40) -> str:
+    """Answer every question with the first preferred value on offer."""
+    chat.say("I'm worried about a child I work with")
+    for _ in range(max_turns):
+        if LEVEL.search(chat.text):
+            return chat.text
+        choice = next_payload(chat.replies, preferences)
+        assert choice is not None, "no preferred answer offered\n" + "\n".join(chat.transcript)
+        chat.say(choice)
+    raise AssertionError("no level after %d turns\n%s" % (max_turns, "\n".join(chat.transcript)))
+
+
+BASE = ["no", "not_given", "5_11"]
+
+
+@pytest.mark.parametrize(
+    "area, needs, level",
+    [
+        ("wakefield", "met", 1),
+        ("coventry", "mostly_met", 2),
+        ("oxfordshire", "mostly_unmet", 3),
+        ("kingston_richmond", "unmet", 4),
+    ],
+)
+def test_triage_by_buttons_gives_the_level_and_the_area_contact(assistant, area, needs, level):
+    chat = Conversation(assistant)
+    result = run_triage(chat, [area] + BASE + [needs, "none", "recent", "no_support_yet"])
+    assert f"Level {level}" in result
+    assert AREA_FRONT_DOOR[area] in result, result
+    assert "professional judgement" in result
+    assert "Source" in result
+    summary = chat.say("/request_summary")
+    assert f"Level {level}" in chat.text
+    assert summary
+
+
+def test_yes_to_immediate_danger_ends_with_999_and_the_local_route(assistant):
+    chat = Conversation(assistant)
+    result = run_triage(chat, ["coventry", "yes"])
+    assert "999" in result
+    assert AREA_FRONT_DOOR["coventry"] in result
+
+
+def test_typed_answers_are_understood(assistant):
+    chat = Conversation(assistant)
+    chat.say("I'm worried about a child in Wakefield")
+    assert "danger" in chat.text.lower()
+    chat.say("no")
+    chat.say("skip")
+    chat.say("yes she's 15")
+    assert "disab" in chat.text.lower(), "\n".join(chat.transcript)
+
+
+def test_back_and_stop(assistant):
+    chat = Conversation(assistant)
+    chat.say("I have a concern about a child in my class")
+    chat.press(lambda b: payload_value(b) == "wandsworth")
+    chat.press(lambda b: payload_value(b) == "no")
+    asked_after_danger = chat.text
+    chat.say("go back")
+    assert "danger" in chat.text.lower(), "\n".join(chat.transcript)
+    chat.say("stop")
+    assert "stopped" in chat.text.lower()
+    assert asked_after_danger
+
+
+def test_a_side_question_mid_flow_is_answered_and_the_flow_resumes(assistant):
+    chat = Conversation(assistant)
+    chat.say("I'm worried about a family")
+    chat.press(lambda b: payload_value(b) == "oxfordshire")
+    chat.say("what does was not brought mean?")
+    assert "was not brought" in chat.text.lower()
+    assert "danger" in chat.text.lower(), "the flow should ask its question again"
+
+
+def test_emergency_interrupts_mid_flow(assistant):
+    chat = Conversation(assistant)
+    chat.say("I'm worried about a child")
+    chat.press(lambda b: payload_value(b) == "kingston_richmond")
+    chat.press(lambda b: payload_value(b) == "no")
+    chat.say("he's been left alone and he's 2, nobody is home")
+    assert "999" in chat.text
+    assert AREA_FRONT_DOOR["kingston_richmond"] in chat.text

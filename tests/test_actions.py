@@ -1,0 +1,235 @@
+"""The custom actions with a real knowledge database, a tracker and
+rasa_sdk's CollectingDispatcher (no servers)."""
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.base as base
+from actions.contacts import ActionAnswerContact
+from actions.emergency import ActionEmergencyRoute
+from actions.learning import ActionEscalation, ActionListGuides, ActionQuizAnswer, ActionQuizStart, ActionShowGuide
+from actions.questions import ActionAnswerQuestion, ActionFallbackSearch, ActionTellMeMore
+from actions.triage import ActionTriageBack, ActionTriageResult, ValidateTriageForm
+from bot.knowledge.build import build
+
+ROOT = Path(__file__).resolve().parents[1]
+WEEKDAY_11AM = "2026-11-18T11:00:00+00:00"
+SATURDAY_2AM = "2026-11-21T02:00:00+00:00"
+
+
+@pytest.fixture(scope="session")
+def knowledge_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("kb") / "knowledge.db"
+    report = build(ROOT / "knowledge", out, date(2026, 11, 22))
+    assert not report.errors, report.errors
+    return out
+
+
+@pytest.fixture(autouse=True)
+def store_env(knowledge_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("KNOWLEDGE_DB", str(knowledge_db))
+    monkeypatch.setenv("ASSISTANT_NOW", WEEKDAY_11AM)
+    base.knowledge_store.cache_clear()
+    yield
+    base.knowledge_store.cache_clear()
+
+
+def tracker(text: str = "", intent: str = "", entities: Optional[List[Dict[str, Any]]] = None,
+            slots: Optional[Dict[str, Any]] = None, active_loop: Optional[str] = None) -> Tracker:
+    return Tracker(
+        sender_id="test", slots=dict(slots or {}),
+        latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0},
+                        "entities": entities or []},
+        events=[], paused=False, followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {}, latest_action_name="action_listen",
+    )
+
+
+def run(action: Any, t: Tracker) -> tuple:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, {}))
+    return dispatcher.messages, events
+
+
+def text_of(messages: List[dict]) -> str:
+    return "\n".join((m.get("text") or "") + " " + " ".join(b["title"] for b in m.get("buttons") or [])
+                     for m in messages)
+
+
+def area_entity(value: str) -> List[Dict[str, Any]]:
+    return [{"entity": "area", "value": value}]
+
+
+# --- questions and fallbacks -----------------------------------------------------
+
+def test_a_guidance_question_is_answered_with_its_source() -> None:
+    messages, events = run(ActionAnswerQuestion(), tracker("what is neglect", "ask_definition"))
+    text = text_of(messages)
+    assert "persistent failure" in text.lower() and "Source:" in text
+    assert any(e.get("name") == "last_item" for e in events)
+
+
+def test_tell_me_more_gives_the_detail_of_the_last_answer() -> None:
+    _, events = run(ActionAnswerQuestion(), tracker("what is was not brought", "ask_was_not_brought"))
+    item = next(e["value"] for e in events if e.get("name") == "last_item")
+    messages, _ = run(ActionTellMeMore(), tracker("tell me more", "tell_me_more", slots={"last_item": item}))
+    assert "more detail" in text_of(messages)
+
+
+def test_unsure_offers_did_you_mean_buttons_from_search() -> None:
+    t = tracker("genogram family tree", "nlu_fallback")
+    t.latest_message["intent_ranking"] = [{"name": "nlu_fallback"}, {"name": "ask_chronology"}]
+    messages, _ = run(ActionFallbackSearch(), t)
+    assert "show_item{\"item\": \"chronology\"}" in str(messages)
+    buttons = [b for m in messages for b in m.get("buttons") or []]
+    assert buttons and all(b["payload"].startswith("/show_item") for b in buttons)
+    assert "safeguarding lead" in text_of(messages)
+
+
+def test_unsure_with_nothing_found_hands_off_with_the_area_advice_line() -> None:
+    messages, _ = run(ActionFallbackSearch(),
+                      tracker("qwxz plorb", "nlu_fallback", slots={"area": "kingston_richmond"}))
+    text = text_of(messages)
+    assert "safeguarding lead" in text and "020 8547 5008" in text and "999" in text
+
+
+def test_a_contact_question_with_no_area_asks_for_the_area() -> None:
+    messages, _ = run(ActionAnswerContact(), tracker("who do I call", "ask_contact"))
+    buttons = [b for m in messages for b in m.get("buttons") or []]
+    assert len(buttons) == 5 and all(b["payload"].startswith("/ask_contact") for b in buttons)
+
+
+@pytest.mark.parametrize("area, when, number", [
+    ("kingston", WEEKDAY_11AM, "020 8547 5008"),
+    ("kingston", SATURDAY_2AM, "020 8770 5000"),
+    ("oxfordshire", WEEKDAY_11AM, "0345 050 7666"),
+    ("oxfordshire", SATURDAY_2AM, "0800 833 408"),
+    ("coventry", SATURDAY_2AM, "024 7683 2222"),
+])
+def test_contact_routing_follows_the_time_of_day(monkeypatch, area, when, number) -> None:
+    monkeypatch.setenv("ASSISTANT_NOW", when)
+    messages, _ = run(ActionAnswerContact(), tracker(f"{area} number", "ask_contact", area_entity(area)))
+    assert number in text_of(messages)
+
+
+def test_a_number_not_known_is_said_to_be_not_known() -> None:
+    messages, _ = run(ActionAnswerContact(), tracker("wandsworth mash number", "ask_contact",
+                                                      area_entity("wandsworth")))
+    assert "not known" in text_of(messages).lower()
+
+
+# --- emergency -------------------------------------------------------------------
+
+def test_emergency_route_gives_the_local_route() -> None:
+    messages, _ = run(ActionEmergencyRoute(), tracker("child in danger", "emergency", area_entity("coventry")))
+    assert "024 7678 8555" in text_of(messages)
+
+
+def test_emergency_route_without_area_offers_the_areas() -> None:
+    messages, _ = run(ActionEmergencyRoute(), tracker("child in danger now", "emergency"))
+    assert len([b for m in messages for b in m.get("buttons") or []]) == 5
+
+
+def test_a_broken_knowledge_database_still_gives_999(monkeypatch, tmp_path) -> None:
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"not sqlite")
+    monkeypatch.setenv("KNOWLEDGE_DB", str(broken))
+    base.knowledge_store.cache_clear()
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionEmergencyRoute().run(dispatcher, tracker("danger", "emergency"), {}))
+    assert dispatcher.messages[0]["response"] == "utter_knowledge_unavailable"
+
+
+# --- triage ------------------------------------------------------------------------
+
+def validate(slots: Dict[str, Any], requested: str, value: Any) -> Dict[str, Any]:
+    t = tracker("x", "inform", slots={**slots, requested: value, "requested_slot": requested},
+                active_loop="triage_form")
+    t.events = [{"event": "slot", "name": requested, "value": value}]
+    _, events = run(ValidateTriageForm(), t)
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_typed_answers_fill_the_triage_slots() -> None:
+    got = validate({"area": "wakefield", "triage_immediate_danger": "no", "role": "not_given"},
+                   "triage_age_band", "yes she's 15")
+    assert got["triage_age_band"] == "12_17"
+    assert got["requested_slot"] == "triage_disabled"
+
+
+def test_an_area_typed_as_an_alias_is_resolved() -> None:
+    got = validate({}, "area", "Richmond")
+    assert got["area"] == "kingston_richmond"
+
+
+def test_factors_are_picked_one_by_one_then_closed() -> None:
+    slots = {"area": "coventry", "triage_immediate_danger": "no", "role": "not_given", "triage_age_band": "5_11"}
+    got = validate(slots, "triage_factors", "domestic_abuse")
+    assert got["triage_factors"] is None and got["triage_factors_selected"] == ["domestic_abuse"]
+    got = validate({**slots, "triage_factors_selected": ["domestic_abuse"]}, "triage_factors", "done")
+    assert got["triage_factors"] == ["domestic_abuse"]
+
+
+def test_an_unborn_baby_is_asked_only_the_prenatal_need() -> None:
+    got = validate({"area": "coventry", "triage_immediate_danger": "no", "role": "not_given"},
+                   "triage_age_band", "unborn")
+    assert got["requested_slot"] in ("triage_disabled", "triage_need_prenatal")
+
+
+def test_back_clears_the_previous_answer() -> None:
+    slots = {"area": "coventry", "triage_immediate_danger": "no", "role": "teacher",
+             "requested_slot": "triage_age_band"}
+    _, events = run(ActionTriageBack(), tracker("back", "back", slots=slots, active_loop="triage_form"))
+    assert {"event": "slot", "name": "role", "value": None, "timestamp": None} in events
+
+
+def test_the_result_gives_the_level_reasons_contact_and_judgement() -> None:
+    slots = {"area": "oxfordshire", "triage_immediate_danger": "no", "role": "not_given",
+             "triage_age_band": "5_11", "triage_disabled": "no", "triage_need_supervision": "mostly_unmet",
+             "triage_factors": ["domestic_abuse", "substance_misuse"], "triage_duration": "recent",
+             "triage_change": "no_support_yet", "triage_impact": "none"}
+    messages, events = run(ActionTriageResult(), tracker("", "choose", slots=slots))
+    text = text_of(messages)
+    assert "Level 3" in text and "0345 050 7666" in text
+    assert "professional judgement" in text and "999" in text
+    assert any(e.get("name") == "triage_result" for e in events)
+
+
+# --- learning ----------------------------------------------------------------------
+
+def test_a_quiz_round_can_be_played_to_the_end() -> None:
+    messages, events = run(ActionQuizStart(), tracker("quiz me", "start_quiz"))
+    state = next(e["value"] for e in events if e.get("name") == "quiz_state")
+    assert "Scenario 1" in text_of(messages)
+    for _ in range(len(state["scenarios"]) if "scenarios" in state else 5):
+        messages, events = run(ActionQuizAnswer(), tracker("", "quiz_answer", [{"entity": "quiz_level", "value": 2}],
+                                                            slots={"quiz_state": state}))
+        state = next(e["value"] for e in events if e.get("name") == "quiz_state")
+        if state is None:
+            break
+    assert "You got" in text_of(messages)
+
+
+@pytest.mark.parametrize("area, expected", [("coventry", "Coventry"), ("oxfordshire", "Oxfordshire")])
+def test_the_escalation_navigator_walks_the_steps_with_the_area_policy(area, expected) -> None:
+    messages, _ = run(ActionEscalation(), tracker("I disagree", "ask_escalation", area_entity(area)))
+    assert "Step 1" in text_of(messages)
+    messages, _ = run(ActionEscalation(), tracker("", "ask_escalation", [{"entity": "step", "value": 3}],
+                                                   slots={"area": area}))
+    text = text_of(messages)
+    assert "Step 3" in text and expected in text and "999" in text
+
+
+def test_guides_can_be_listed_and_shown() -> None:
+    messages, _ = run(ActionListGuides(), tracker("list guides", "list_guides"))
+    buttons = [b for m in messages for b in m.get("buttons") or []]
+    assert len(buttons) >= 3
+    messages, _ = run(ActionShowGuide(), tracker("one minute guide on was not brought", "ask_guide"))
+    assert "What it is" in text_of(messages)
