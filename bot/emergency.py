@@ -6,9 +6,12 @@ knowledge/safety/emergency_signals.yml; a match means the assistant gives the
 emergency route (999) at once, whatever the conversation was doing.
 
 Matching is on lower-cased text with contractions spelled out, whole words,
-one sentence at a time. A match does not count when it is negated ("no
-immediate danger") or is a question about the rule ("what does immediate
-danger mean", "when should I call 999").
+one sentence at a time. A signal is either a list of phrases, or phrases from
+several lists (`all_of`) in one sentence or, with `max_words_between`, in that
+order in one clause with few words between them ("left [the baby] alone"). A
+match does not count when it is negated ("no immediate danger") or is a
+question about the rule ("what does immediate danger mean", "when should I
+call 999").
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ class EmergencyMatch:
 @dataclass(frozen=True)
 class _Signal:
     id: str
-    groups: tuple[re.Pattern[str], ...]  # every group must match in one sentence
+    groups: tuple[re.Pattern[str], ...]  # every group must match in one sentence (ordered: one group)
     unless_in_sentence: re.Pattern[str] | None
 
 
@@ -74,9 +77,9 @@ def _phrase(text: str) -> str:
 
 
 def _words(phrases: Iterable[str]) -> str:
-    """A regex alternation of whole phrases, longest first."""
+    """A regex alternation of whole phrases, longest first; `#` in a phrase is any number."""
     ordered = sorted({_phrase(p) for p in phrases}, key=len, reverse=True)
-    return "|".join(re.escape(p) for p in ordered)
+    return "|".join(re.escape(p).replace(r"\#", r"\d+") for p in ordered)
 
 
 class EmergencySignals:
@@ -93,11 +96,16 @@ class EmergencySignals:
     ) -> None:
         if window < 1:
             raise ValueError("negation window must be at least 1")
-        self._signals = tuple(_compile_signal(s) for s in signals)
-        self._negators = frozenset(_phrase(w) for w in negators)
+        negator_words = tuple(negators)
+        break_words = tuple(clause_breaks)
+        self._negators = frozenset(_phrase(w) for w in negator_words)
         self._window = window
         self._negating_phrase = re.compile(rf"(?<!\w)(?:{_words(negating_phrases)})(?!\w)")
-        self._clause_break = re.compile(rf"[,:()]|(?<!\w)(?:{_words(clause_breaks)})(?!\w)")
+        self._clause_break = re.compile(rf"[,:()]|(?<!\w)(?:{_words(break_words)})(?!\w)")
+        # The words between the parts of an ordered signal stay in one clause and
+        # are never negators: "the baby is not alone" must not match "baby ... alone".
+        gap_word = rf"(?!(?:{_words(negator_words + break_words)})(?!\w))[^\s,:()]+"
+        self._signals = tuple(_compile_signal(s, gap_word) for s in signals)
         self._rule_questions = tuple(
             re.compile(rf"(?:^|\s)(?:{_words(leads)})\s+(?:\S+\s+){{0,{gap}}}$") for leads, gap in rule_questions
         )
@@ -155,7 +163,7 @@ class EmergencySignals:
         return any(question.search(clause) for question in self._rule_questions)
 
 
-def _compile_signal(data: Mapping[str, Any]) -> _Signal:
+def _compile_signal(data: Mapping[str, Any], gap_word: str) -> _Signal:
     signal_id = data.get("id")
     if not isinstance(signal_id, str):
         raise ValueError(f"signal without an id: {data!r}")
@@ -165,17 +173,28 @@ def _compile_signal(data: Mapping[str, Any]) -> _Signal:
     if not isinstance(groups, list) or not groups:
         raise ValueError(f"signal {signal_id}: all_of must be a list of phrase lists")
     unless_after = data.get("unless_followed_by")
-    not_followed = rf"(?!\s(?:{_words(_strings(unless_after, signal_id))})(?!\w))" if unless_after else ""
+    not_followed = rf"(?!\s(?:{_words(_strings(_flat(unless_after), signal_id))})(?!\w))" if unless_after else ""
     unless_in = data.get("unless_in_sentence")
+    alternations = [rf"(?<!\w)(?:{_words(_strings(_flat(g), signal_id))})(?!\w)" for g in groups]
+    if "max_words_between" in data:
+        between = data["max_words_between"]
+        if "all_of" not in data or isinstance(between, bool) or not isinstance(between, int) or between < 0:
+            raise ValueError(f"signal {signal_id}: max_words_between needs all_of and a whole number >= 0")
+        alternations = [rf"(?:\s+{gap_word}){{0,{between}}}\s+".join(alternations)]
     return _Signal(
         id=signal_id,
-        groups=tuple(
-            re.compile(rf"(?<!\w)(?:{_words(_strings(g, signal_id))})(?!\w){not_followed}") for g in groups
-        ),
-        unless_in_sentence=re.compile(rf"(?<!\w)(?:{_words(_strings(unless_in, signal_id))})(?!\w)")
+        groups=tuple(re.compile(alternation + not_followed) for alternation in alternations),
+        unless_in_sentence=re.compile(rf"(?<!\w)(?:{_words(_strings(_flat(unless_in), signal_id))})(?!\w)")
         if unless_in
         else None,
     )
+
+
+def _flat(group: Any) -> Any:
+    """A list of phrases may include whole lists (a YAML alias such as *young_children)."""
+    if not isinstance(group, list):
+        return group
+    return [phrase for item in group for phrase in (item if isinstance(item, list) else [item])]
 
 
 def _strings(value: Any, where: str) -> list[str]:

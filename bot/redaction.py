@@ -216,7 +216,12 @@ def emergency_words(path: Path) -> frozenset[str]:
         log.warning("redaction: cannot read the danger phrases from %s: %s", path, error)
         return frozenset()
     signals = data.get("signals") if isinstance(data, dict) else None
-    return frozenset(word for text in _strings_in(signals) for word in re.findall(r"[^\W\d_]+", text.casefold()))
+    # Only the words a signal matches on; its `unless_*` exclusions may be names.
+    matched = [
+        signal.get(key) for signal in (signals if isinstance(signals, list) else [])
+        if isinstance(signal, dict) for key in ("phrases", "all_of")
+    ]
+    return frozenset(word for text in _strings_in(matched) for word in re.findall(r"[^\W\d_]+", text.casefold()))
 
 
 def _strings_in(data: Any) -> Iterator[str]:

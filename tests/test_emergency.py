@@ -65,7 +65,86 @@ POSITIVES = [
 ]
 
 
-@pytest.mark.parametrize(("message", "signal"), POSITIVES)
+# New wording of each kind of danger the signals are meant to generalise to
+# (written for these tests, not taken from the NLU training data).
+MORE_POSITIVES = [
+    # said in so many words, or asking for the police or an ambulance
+    ("this is an emergency, please help", "declared_emergency"),
+    ("urgent!! a kid in danger at the flats", "in_danger"),
+    ("please send an ambulance to the school", "police_or_ambulance"),
+    ("somebody phone 999", "police_or_ambulance"),
+    ("get the police round here", "police_or_999_now"),
+    ("police needed at the park", "police_or_999_needed"),
+    ("999 now?? please", "police_or_999_needed"),
+    # medical
+    ("a baby in the flat isn't breathing properly", "medical_emergency"),
+    ("my toddler has gone a funny colour and is floppy", "medical_emergency"),
+    ("the infant's lips look blue to me", "turning_blue"),
+    ("the new born is freezing and blue", "medical_emergency"),
+    ("the boy is unresponsive on the landing", "unconscious"),
+    ("the infant is not responding and feels cold", "unconscious"),
+    ("the little girl is having a fit in the playground", "passed_out"),
+    ("mum has passed out with the toddler in the bath", "passed_out"),
+    ("my daughter's friend is fitting on the floor", "fitting"),
+    ("he collapsed in PE and isn't moving", "not_moving"),
+    ("our pupil swallowed a button battery at lunch", "swallowed"),
+    ("the 2 year old got into nan's methadone", "swallowed_substance"),
+    ("the toddler drank some bleach from under the sink", "swallowed_substance"),
+    ("she has necked a whole packet of paracetamol", "taken_too_much"),
+    ("she just told me she has taken 30 paracetamol", "taken_too_much"),
+    ("he says he is going to take all his tablets tonight", "overdose_planned"),
+    ("the baby was dropped on his head and is now very sleepy", "serious_injury"),
+    ("the girl has a nasty scald from the kettle", "burns"),
+    ("a teenager has stabbed himself", "bleeding"),
+    ("the baby has a broken arm and mum is refusing to take her to hospital", "refusing_help"),
+    # fire, smoke, gas, water, heights, roads
+    ("there's a fire in the kitchen and the kids are upstairs", "a_fire"),
+    ("smoke is pouring out of the flat next door and there are children inside", "smoke_now"),
+    ("I can smell gas and the children are on their own", "fire"),
+    ("the twins have fallen into the garden pond", "in_water"),
+    ("a toddler is face down in the paddling pool", "near_water"),
+    ("a child is sitting on the window ledge on the 6th floor", "fall_from_height"),
+    ("a 3 year old is climbing over the balcony railing", "fall_from_height"),
+    ("a baby is hanging out of an upstairs window", "out_of_window"),
+    ("the little lad is playing on the railway line", "road_or_railway"),
+    # carers unable to keep a child safe now
+    ("mum is too drunk to stand and the baby is crying", "carer_incapable"),
+    ("dad is about to drive the kids home and he's drunk", "drink_drive_now"),
+    # young children alone, children with no adult
+    ("mum just left the newborn in the car outside the shop", "child_left_behind"),
+    ("an 18 month old is alone in the flat and I can't reach anyone", "young_child_left_alone"),
+    ("help!! 3 year old on her own in the bath", "child_alone"),
+    ("three kids alone in a house since Friday", "child_alone"),
+    ("the baby has been abandoned on the doorstep", "child_alone"),
+    ("a 4 year old is wandering around the car park", "young_child_wandering"),
+    ("two children have been left in the flat with no adult for three days", "children_without_adult"),
+    ("the toddler has been shut in the shed all day", "locked_in"),
+    # violence, weapons, threats
+    ("dad is punching mum and the kids are screaming", "violence_in_progress"),
+    ("he's smashing the place up right now", "violence_now"),
+    ("someone is kicking the front door in and the children are inside", "break_in"),
+    ("I can hear a woman screaming upstairs", "hear_screaming"),
+    ("there's a man with a machete outside the school gate", "weapon"),
+    ("he's chasing her with a hammer", "weapon_held"),
+    ("her ex is threatening the staff with a broken bottle", "weapon_improvised"),
+    ("he said he will strangle the baby", "threat_to_harm"),
+    ("my pupil says her stepdad is going to beat her when she gets home", "threat_to_harm"),
+    ("I think the mother is about to harm the toddler", "intent_to_harm"),
+    ("he's too frightened to go home tonight", "afraid_to_go_home"),
+    ("someone shook the baby really hard", "harm_to_a_baby"),
+    # suicide
+    ("my student texted to say she has a rope and is going to hang herself", "suicide"),
+    ("she says she wants to die and has pills in her bag", "suicide"),
+    ("a lad is on the car park roof and says he will jump", "jump"),
+    # missing or taken now
+    ("a 13 year old has been missing since last night", "is_missing"),
+    ("we can't find the toddler anywhere", "cannot_find_child"),
+    ("a girl was pushed into a car by two men", "taken_away"),
+    ("she is being held in a trap house", "held_now"),
+]
+
+
+@pytest.mark.parametrize(("message", "signal"), POSITIVES + MORE_POSITIVES)
 def test_danger_is_recognised(signals: EmergencySignals, message: str, signal: str) -> None:
     match = signals.detect(message)
     assert match is not None, message
@@ -108,12 +187,66 @@ NEGATIVES = [
 ]
 
 
-@pytest.mark.parametrize("message", NEGATIVES)
+# Questions about the rule, worries that are real but not immediate, habits,
+# the past, and ordinary uses of danger words (new wording, as above).
+MORE_NEGATIVES = [
+    # questions about when to call 999 or what immediate danger means
+    "in which situations do we need to phone the police",
+    "in what situations would I dial 999",
+    "what counts as an emergency",
+    "what number do I ring for the police if it is not an emergency",
+    "how do I know whether a child is in danger",
+    "at what age can a child be left at home alone",
+    "is it illegal to leave a 10 year old alone",
+    "what type of neglect is leaving a baby alone",
+    "should I speak to the child on their own",
+    # neglect worries that are not immediate
+    "a pupil in my class often arrives hungry",
+    "the toddler has had untreated nappy rash for weeks",
+    "the flat was dirty and smelt of cat urine",
+    "the baby has a flat head from the car seat",
+    "mum smokes in the house around the baby",
+    "they have no smoke alarm fitted",
+    "the nursery says the 4 year old is always hungry on Mondays",
+    "the child is blue with cold most mornings at school",
+    "the family cannot afford heating",
+    # habits and the past
+    "the parents often leave the 3 year old alone while they go to the shop",
+    "the 8 year old walks to school on his own",
+    "she went missing twice last year",
+    "he keeps missing his dental appointments",
+    "dad has a history of drink driving",
+    "his older brother was stabbed two years ago",
+    "mum used to be hit by her ex",
+    "the parents were shouting at each other on my visits",
+    # ordinary uses of danger words
+    "mum is a single parent raising the toddler alone",
+    "the toddler plays alone at nursery",
+    "the family are moving house next month",
+    "the placement collapsed",
+    "the case isn't moving forward",
+    "I can't find her file",
+    "dad dropped the baby off at nursery late again",
+    "he is fitting in well at his new school",
+    "will it hurt my relationship with the family if I refer",
+    "neglect can harm a child's development",
+    "I am worried I will burn out",
+    "there's a hole in the roof and damp everywhere",
+    "they live on the 10th floor with a balcony",
+    "the family live near a canal",
+    "the kitchen had knives left on the counter",
+    "I am drowning in referrals",
+    "don't jump to conclusions about the family",
+    "the baby is with dad today",
+]
+
+
+@pytest.mark.parametrize("message", NEGATIVES + MORE_NEGATIVES)
 def test_negations_questions_and_ordinary_uses_do_not_fire(signals: EmergencySignals, message: str) -> None:
     assert signals.detect(message) is None
 
 
-@pytest.mark.parametrize(("message", "signal"), POSITIVES)
+@pytest.mark.parametrize(("message", "signal"), POSITIVES + MORE_POSITIVES)
 def test_redaction_never_hides_a_danger_signal(signals: EmergencySignals, message: str, signal: str) -> None:
     """The NLU sees the redacted text, so redaction must keep every signal, even in Title Case."""
     redactor = default_redactor()
@@ -128,6 +261,49 @@ def test_match_says_which_phrases_matched(signals: EmergencySignals) -> None:
     )
     # Both parts of an all_of signal must be in the same sentence.
     assert signals.detect("The toddler is fine. Mum was left alone.") is None
+
+
+def _signals_with(tmp_path: Path, *signals: dict[str, object]) -> EmergencySignals:
+    """The repository's negation and rule-question settings with only `signals`."""
+    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    data["signals"] = list(signals)
+    path = tmp_path / "signals.yml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return EmergencySignals.from_file(path)
+
+
+@pytest.mark.parametrize(
+    ("message", "phrase"),
+    [
+        ("they left the baby alone", "left the baby alone"),
+        ("she left her tiny baby alone", "left her tiny baby alone"),
+        ("left baby alone", "left baby alone"),
+        ("the baby was left alone", None),  # wrong order
+        ("they left the poor little baby alone", None),  # three words between left and baby
+        ("they left the baby and went out alone", None),  # a clause break in the gap
+        ("they left the baby, alone", None),  # a comma in the gap
+        ("they left the baby not alone", None),  # a negator in the gap
+        ("they never left the baby alone", None),  # negated before the first part
+    ],
+)
+def test_ordered_signal_needs_its_parts_in_order_and_close(tmp_path: Path, message: str, phrase: str | None) -> None:
+    signals = _signals_with(tmp_path, {"id": "t", "all_of": [["left"], ["baby"], ["alone"]], "max_words_between": 2})
+    match = signals.detect(message)
+    assert (match.phrase if match else None) == phrase
+
+
+def test_hash_in_a_phrase_stands_for_any_number(tmp_path: Path) -> None:
+    signals = _signals_with(tmp_path, {"id": "t", "phrases": ["taken # tablets"]})
+    assert signals.detect("she has taken 30 tablets") == EmergencyMatch("t", "taken 30 tablets")
+    assert signals.detect("she has taken some tablets") is None
+    assert signals.detect("she has taken #tablets") is None
+
+
+def test_a_list_of_phrases_may_include_a_shared_list(tmp_path: Path) -> None:
+    """Lists are shared with YAML anchors: `[*young_children, child]` is one flat list."""
+    signals = _signals_with(tmp_path, {"id": "t", "all_of": [[["baby", "toddler"], "child"], ["alone"]]})
+    for message in ("the toddler is alone", "the child is alone", "the baby is alone"):
+        assert signals.detect(message) == EmergencyMatch("t", f"{message.split()[1]} + alone")
 
 
 @pytest.mark.parametrize(
@@ -162,6 +338,10 @@ def test_phrases_in_the_file_are_normalised_like_messages(tmp_path: Path) -> Non
         (lambda d: d["signals"].append({"id": "x", "phrases": [True]}), "quote"),
         (lambda d: d["signals"].append({"phrases": ["help"]}), "without an id"),
         (lambda d: d["negation"].update(window=0), "window"),
+        (lambda d: d["signals"].append({"id": "x", "phrases": ["a"], "max_words_between": 1}), "max_words_between"),
+        (lambda d: d["signals"].append({"id": "x", "all_of": [["a"], ["b"]], "max_words_between": -1}), "number"),
+        (lambda d: d["signals"].append({"id": "x", "all_of": [["a"], ["b"]], "max_words_between": "2"}), "number"),
+        (lambda d: d["signals"].append({"id": "x", "phrases": [[["too", "deep"]]]}), "quote"),
     ],
 )
 def test_a_malformed_file_is_rejected(tmp_path: Path, change: object, message: str) -> None:

@@ -227,10 +227,14 @@ def test_knowledge_phone_numbers_reads_every_phone_and_skips_broken_files(knowle
 def test_words_of_the_danger_signals_are_never_names(tmp_path: Path) -> None:
     path = tmp_path / "signals.yml"
     path.write_text(
-        yaml.safe_dump({"sources": ["Kingston"], "signals": [{"id": "x", "all_of": [["Left alone"], ["baby"]]}]}),
+        yaml.safe_dump({"sources": ["Kingston"], "signals": [
+            {"id": "x", "all_of": [["Left alone"], ["baby"]], "unless_in_sentence": ["Grace"]},
+            {"id": "y", "phrases": ["Not breathing"]},
+        ]}),
         encoding="utf-8",
     )
-    assert emergency_words(path) == {"x", "left", "alone", "baby"}
+    # only the words a signal matches on: exclusion lists may hold names
+    assert emergency_words(path) == {"left", "alone", "baby", "not", "breathing"}
     assert emergency_words(tmp_path / "missing.yml") == frozenset()
     (tmp_path / "safety").mkdir()
     shutil.copy(PRIVACY, tmp_path / "safety" / "privacy.yml")
