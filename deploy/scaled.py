@@ -13,6 +13,7 @@ import argparse
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -36,6 +37,33 @@ def scaled_env(overrides: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env = {key: os.environ.get(key, value) for key, value in DEFAULTS.items()}
     env.update(overrides or {})
     return env
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def services_missing(env: Optional[Dict[str, str]] = None) -> List[str]:
+    """Which of PostgreSQL and Redis cannot be reached with these settings."""
+    settings = scaled_env(env)
+    services = {"PostgreSQL": (settings["DB_HOST"], int(settings["DB_PORT"])),
+                "Redis": (settings["REDIS_HOST"], int(settings["REDIS_PORT"]))}
+    return [name for name, (host, port) in services.items() if not reachable(host, port)]
+
+
+def psql(sql: str, env: Optional[Dict[str, str]] = None) -> str:
+    """Run one statement against the server's `postgres` database."""
+    settings = scaled_env(env)
+    return subprocess.run(
+        ["psql", "-h", settings["DB_HOST"], "-p", settings["DB_PORT"], "-U", settings["DB_USER"],
+         "-d", "postgres", "-tAc", sql],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "PGPASSWORD": settings["DB_PASSWORD"]},
+    ).stdout
 
 
 @dataclass

@@ -17,7 +17,7 @@ MODEL = ROOT / "models" / "neglect-assistant.tar.gz"
 
 # Weighted F1 of intent classification on tests/nlu/heldout.yml below which
 # the build fails. See "NLU evaluation" in the README for why this number.
-HELDOUT_F1_THRESHOLD = 0.90
+HELDOUT_F1_THRESHOLD = 0.80
 
 
 def run(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:

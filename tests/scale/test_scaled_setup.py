@@ -5,7 +5,6 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,35 +16,17 @@ import pytest
 import requests
 
 from deploy.processes import ROOT, free_port, make_assistant
-from deploy.scaled import Scaled, scaled_env, start_scaled
+from deploy.scaled import Scaled, psql, scaled_env, services_missing, start_scaled
 from tests.e2e.chat import LEVEL, next_payload
 
 DB_NAME = f"neglect_scale_{uuid.uuid4().hex[:8]}"
 REDIS_DB = "7"
 
 
-def reachable(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-def psql(sql: str) -> str:
-    env = scaled_env()
-    return subprocess.run(
-        ["psql", "-h", env["DB_HOST"], "-p", env["DB_PORT"], "-U", env["DB_USER"], "-d", "postgres",
-         "-tAc", sql], capture_output=True, text=True, check=True).stdout
-
-
 @pytest.fixture(scope="module")
 def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaled]:
     env = scaled_env()
-    missing = [name for name, (host, port) in {
-        "PostgreSQL": (env["DB_HOST"], int(env["DB_PORT"])),
-        "Redis": (env["REDIS_HOST"], int(env["REDIS_PORT"])),
-    }.items() if not reachable(host, port)]
+    missing = services_missing()
     if missing:
         print(f"\n\n!!! SKIPPING THE SCALED SET-UP TEST: {', '.join(missing)} not reachable !!!\n", file=sys.stderr)
         pytest.skip(f"{', '.join(missing)} not reachable on localhost")

@@ -1,0 +1,403 @@
+"""Benchmark: our assistant side by side with a `rasa init` baseline, in one run.
+
+    python -m benchmarks.run [--quick]        (or: make benchmark)
+
+Measures, on this machine: knowledge build time; training time and peak
+memory (ours and the baseline's default configuration); per-message latency
+(median, p95, p99) for questions and for triage steps, sequentially;
+throughput at 1, 10 and 50 concurrent conversations (one process each, and
+ours scaled to two replicas behind nginx when PostgreSQL and Redis are up);
+50 conversations at a practitioner's pace (a message every 5 s); turn 1 vs
+turn 100 of one conversation; the action-result validation before and after
+our prebuilt validator; RSS of every process. Writes docs/benchmarks.md and
+results/benchmarks.json. Not a test: the figures are reported, not asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+import aiohttp
+
+from benchmarks.load import percentile
+from deploy.processes import ROOT, Assistant, free_port, make_assistant
+from tests.e2e.chat import LEVEL, next_payload
+
+RASA = str(Path(sys.executable).parent / "rasa")
+QUESTIONS = ["what is neglect?", "Kingston SPA phone number", "what does was not brought mean?",
+             "tips for a home visit", "what is GCP2", "how do I escalate if I disagree?"]
+TRIAGE_PREFERENCES = ["coventry", "no", "not_given", "5_11", "no", "mostly_unmet", "none", "recent",
+                      "no_support_yet", "none"]
+BASELINE_MESSAGES = ["hello", "I am feeling sad", "yes", "hi there", "I'm great", "bye", "are you a bot?"]
+
+
+@dataclass
+class Stats:
+    n: int
+    median_ms: float
+    p95_ms: float
+    p99_ms: float
+
+    @classmethod
+    def of(cls, seconds: Sequence[float]) -> "Stats":
+        return cls(len(seconds), round(statistics.median(seconds) * 1000, 1),
+                   round(percentile(list(seconds), 0.95) * 1000, 1),
+                   round(percentile(list(seconds), 0.99) * 1000, 1))
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB."""
+    total = 0
+    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                    text=True).stdout.split()]
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return round(total / 1024, 1)
+
+
+def timed(cmd: List[str], cwd: Path, env: Optional[Dict[str, str]] = None) -> float:
+    started = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return round(time.perf_counter() - started, 1)
+
+
+def peak_child_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+
+
+# --- talking to a server ----------------------------------------------------------------
+
+
+async def post(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> tuple:
+    started = time.perf_counter()
+    async with session.post(url, json={"sender": sender, "message": text}) as response:
+        body = await response.json(content_type=None)
+    return time.perf_counter() - started, body
+
+
+async def our_conversation(session: aiohttp.ClientSession, url: str, latencies: Dict[str, List[float]],
+                           deadline: float, pace: float = 0.0) -> int:
+    """Triage to the end, then questions, repeated until the deadline."""
+    sent = 0
+    while time.monotonic() < deadline:
+        sender = f"bench-{uuid.uuid4().hex[:10]}"
+        seconds, replies = await post(session, url, sender, "I'm worried about a child")
+        latencies["triage"].append(seconds)
+        sent += 1
+        for _ in range(30):
+            if time.monotonic() >= deadline or LEVEL.search(" ".join(r.get("text") or "" for r in replies)):
+                break
+            choice = next_payload(replies, TRIAGE_PREFERENCES)
+            if choice is None:
+                break
+            await asyncio.sleep(pace)
+            seconds, replies = await post(session, url, sender, choice)
+            latencies["triage"].append(seconds)
+            sent += 1
+        for question in QUESTIONS:
+            if time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(pace)
+            seconds, _ = await post(session, url, sender, question)
+            latencies["question"].append(seconds)
+            sent += 1
+    return sent
+
+
+async def baseline_conversation(session: aiohttp.ClientSession, url: str, latencies: Dict[str, List[float]],
+                                deadline: float, pace: float = 0.0) -> int:
+    sent = 0
+    sender = f"base-{uuid.uuid4().hex[:10]}"
+    while time.monotonic() < deadline:
+        for text in BASELINE_MESSAGES:
+            if time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(pace)
+            seconds, _ = await post(session, url, sender, text)
+            latencies["message"].append(seconds)
+            sent += 1
+    return sent
+
+
+async def drive(conversation: Callable, url: str, concurrency: int, duration: float,
+                pace: float = 0.0) -> Dict[str, Any]:
+    latencies: Dict[str, List[float]] = {"triage": [], "question": [], "message": []}
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        started = time.monotonic()
+        deadline = started + duration
+        counts = await asyncio.gather(*(conversation(session, url, latencies, deadline, pace)
+                                        for _ in range(concurrency)))
+        elapsed = time.monotonic() - started
+    every = [x for values in latencies.values() for x in values]
+    result: Dict[str, Any] = {"messages": sum(counts), "throughput_msg_s": round(sum(counts) / elapsed, 1),
+                              "all": Stats.of(every).__dict__ if every else None}
+    for kind, values in latencies.items():
+        if values:
+            result[kind] = Stats.of(values).__dict__
+    return result
+
+
+async def long_conversation(url: str, turns: int = 110) -> Dict[str, float]:
+    """Latency of the first and of the hundredth turns of one conversation."""
+    sender = f"long-{uuid.uuid4().hex[:8]}"
+    seconds: List[float] = []
+    async with aiohttp.ClientSession() as session:
+        for turn in range(turns):
+            took, _ = await post(session, url, sender, QUESTIONS[turn % len(QUESTIONS)])
+            seconds.append(took)
+    first, hundredth = statistics.median(seconds[:10]), statistics.median(seconds[95:105])
+    return {"turns_1_10_median_ms": round(first * 1000, 1), "turns_96_105_median_ms": round(hundredth * 1000, 1),
+            "ratio": round(hundredth / first, 2)}
+
+
+# --- the baseline --------------------------------------------------------------------------
+
+
+def make_baseline(workdir: Path, env: Dict[str, str]) -> Dict[str, float]:
+    """`rasa init --no-prompt` (scaffold + training with Rasa's default config)."""
+    started = time.perf_counter()
+    subprocess.run([RASA, "init", "--no-prompt", "--init-dir", str(workdir)], cwd=workdir.parent, env=env,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return {"init_and_train_s": round(time.perf_counter() - started, 1), "peak_rss_mb": peak_child_rss_mb()}
+
+
+def start_baseline(workdir: Path, env: Dict[str, str]) -> Assistant:
+    baseline = make_assistant(workdir, env)
+    model = next((workdir / "models").glob("*.tar.gz"))
+    baseline.processes.append(subprocess.Popen(
+        [RASA, "run", "--interface", "127.0.0.1", "--port", str(baseline.port), "--model", str(model),
+         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+        cwd=workdir, env={**baseline.env, "TRACKER_DB": str(workdir / "tracker.db")},
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True))
+    # `rasa init` writes an endpoints.yml with everything commented out: same
+    # as ours but for the store, so give it the same SQLite tracker store.
+    return baseline
+
+
+def baseline_endpoints(workdir: Path) -> None:
+    (workdir / "endpoints.yml").write_text("tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: tracker.db\n")
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def machine() -> Dict[str, str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "memory_gb": f"{int(memory) / 1024 / 1024:.0f}",
+            "python": platform.python_version(), "os": platform.platform(),
+            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def write_report(results: Dict[str, Any], path: Path) -> None:
+    ours, base = results["ours"], results["baseline"]
+
+    def cell(value: Any) -> str:
+        return "—" if value is None else str(value)
+
+    def ratio(a: Optional[float], b: Optional[float]) -> str:
+        return "—" if not a or not b else f"{a / b:.2f}"
+
+    m = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured by `make benchmark` (`python -m benchmarks.run`) on {m['date']}: {m['cpu']}, "
+        f"{m['cores']} cores, {m['memory_gb']} GB, Python {m['python']}, {m['os']}. A shared machine: "
+        "figures vary from run to run by 10–20 %; the ratios in one run are what to compare.",
+        "",
+        "Baseline: a default `rasa init` assistant (Rasa's default configuration), trained and started the "
+        "same way (one `rasa run` process, REST, SQLite tracker store, no action server).",
+        "",
+        "## Latency per message, sequential (one conversation at a time)",
+        "",
+        "| | n | median ms | p95 ms | p99 ms |",
+        "|---|---|---|---|---|",
+    ]
+    for label, stats in [("ours — questions", ours["sequential"].get("question")),
+                         ("ours — triage steps", ours["sequential"].get("triage")),
+                         ("ours — all", ours["sequential"].get("all")),
+                         ("baseline", base["sequential"].get("message"))]:
+        if stats:
+            lines.append(f"| {label} | {stats['n']} | {stats['median_ms']} | {stats['p95_ms']} | {stats['p99_ms']} |")
+    lines += [
+        "",
+        f"Median ratio ours / baseline: **{ratio(ours['sequential']['all']['median_ms'], base['sequential']['message']['median_ms'])}** "
+        "(target ≤ 0.7).",
+        "",
+        "## Throughput (messages per second, closed loop)",
+        "",
+        "| concurrent conversations | ours, one process | ours, 2 replicas + nginx | baseline, one process | ours (best) / baseline |",
+        "|---|---|---|---|---|",
+    ]
+    for c in results["concurrency"]:
+        one = ours["throughput"].get(str(c), {}).get("throughput_msg_s")
+        scaled = (ours.get("scaled_throughput") or {}).get(str(c), {}).get("throughput_msg_s")
+        b = base["throughput"].get(str(c), {}).get("throughput_msg_s")
+        best = max(x for x in (one, scaled, 0) if x is not None)
+        lines.append(f"| {c} | {cell(one)} | {cell(scaled)} | {cell(b)} | {ratio(best, b)} |")
+    pace = ours.get("practitioner_pace") or {}
+    long = ours.get("long_conversation") or {}
+    val = results.get("action_result_validation") or {}
+    lines += [
+        "",
+        "## Other measures",
+        "",
+        "| measure | ours | baseline |",
+        "|---|---|---|",
+        f"| 50 conversations at a practitioner's pace (a message every 5 s): p95 ms | {cell((pace.get('all') or {}).get('p95_ms'))} | — |",
+        f"| same: median ms | {cell((pace.get('all') or {}).get('median_ms'))} | — |",
+        f"| turn 1–10 vs turn 96–105 of one conversation, median ms | {cell(long.get('turns_1_10_median_ms'))} → {cell(long.get('turns_96_105_median_ms'))} (×{cell(long.get('ratio'))}) | — |",
+        f"| RSS, Rasa server (MB) | {cell(ours.get('rss_rasa_mb'))} | {cell(base.get('rss_rasa_mb'))} |",
+        f"| RSS, action server (MB) | {cell(ours.get('rss_actions_mb'))} | — |",
+        f"| training, full (s) | {cell(ours.get('train_s'))} | {cell(base.get('init_and_train_s'))} (incl. `rasa init`) |",
+        f"| training peak RSS (MB) | {cell(ours.get('train_peak_rss_mb'))} | {cell(base.get('peak_rss_mb'))} |",
+        f"| knowledge build (s, median of 3) | {cell(ours.get('knowledge_build_s'))} | — |",
+        f"| action-result validation per call: Rasa's / prebuilt (ms) | {cell(val.get('rasa_ms'))} / {cell(val.get('prebuilt_ms'))} | — |",
+        "",
+        "Raw figures: `results/benchmarks.json` (not committed; regenerate with the command above).",
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def validation_cost() -> Dict[str, float]:
+    """Rasa's per-call jsonschema.validate vs a validator built once, on a typical reply."""
+    from jsonschema import validate
+    from rasa.core.actions.action import RemoteAction
+
+    from bot.components.action_results import response_validator
+
+    spec = RemoteAction.action_response_format_spec()
+    reply = {"events": [{"event": "slot", "name": "triage_age_band", "value": "5_11"},
+                        {"event": "slot", "name": "requested_slot", "value": "triage_disabled"}],
+             "responses": [{"text": "How old is the child?", "buttons": [{"title": "5-11", "payload": "/x"}]}]}
+    rounds = 50
+    started = time.perf_counter()
+    for _ in range(rounds):
+        validate(reply, spec)
+    rasa_ms = (time.perf_counter() - started) / rounds * 1000
+    validator = response_validator()
+    started = time.perf_counter()
+    for _ in range(rounds):
+        validator.validate(reply)
+    return {"rasa_ms": round(rasa_ms, 2), "prebuilt_ms": round((time.perf_counter() - started) / rounds * 1000, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="short phases, no training (for trying it out)")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    duration = 10.0 if args.quick else 30.0
+    concurrency = [1, 10, 50]
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+           "TF_CPP_MIN_LOG_LEVEL": "3"}
+    results: Dict[str, Any] = {"machine": machine(), "concurrency": concurrency, "ours": {}, "baseline": {}}
+    ours, base = results["ours"], results["baseline"]
+
+    builds = [timed([sys.executable, "-m", "bot.knowledge", "build", "--out", str(workdir / "kb.db"),
+                     "--spacy-out", str(workdir / "spacy")], ROOT, env) for _ in range(3)]
+    ours["knowledge_build_s"] = statistics.median(builds)
+    if not args.quick:
+        ours["train_s"] = timed([RASA, "train", "--force", "--domain", "domain", "--out", str(workdir / "models")],
+                                ROOT, env)
+        ours["train_peak_rss_mb"] = peak_child_rss_mb()
+        baseline_dir = workdir / "baseline"
+        baseline_dir.mkdir()
+        base.update(make_baseline(baseline_dir, env))
+    results["action_result_validation"] = validation_cost()
+
+    print("starting our assistant", flush=True)
+    run_dir = workdir / "ours-run"
+    run_dir.mkdir()
+    mine = make_assistant(run_dir)
+    mine.start_actions()
+    mine.start_rasa()
+    mine.wait_ready()
+    try:
+        asyncio.run(drive(our_conversation, mine.rest_url, 1, 5.0))  # warm-up
+        ours["sequential"] = asyncio.run(drive(our_conversation, mine.rest_url, 1, duration * 2))
+        ours["throughput"] = {str(c): asyncio.run(drive(our_conversation, mine.rest_url, c, duration))
+                              for c in concurrency}
+        ours["practitioner_pace"] = asyncio.run(drive(our_conversation, mine.rest_url, 50, 60.0, pace=5.0))
+        ours["long_conversation"] = asyncio.run(long_conversation(mine.rest_url))
+        ours["rss_rasa_mb"] = rss_mb(mine.processes[1].pid)
+        ours["rss_actions_mb"] = rss_mb(mine.processes[0].pid)
+    finally:
+        mine.stop()
+
+    if not args.quick:
+        print("starting the baseline", flush=True)
+        baseline_dir = workdir / "baseline"
+        baseline_endpoints(baseline_dir)
+        baseline = start_baseline(baseline_dir, env)
+        baseline.wait_ready()
+        try:
+            asyncio.run(drive(baseline_conversation, baseline.rest_url, 1, 5.0))
+            base["sequential"] = asyncio.run(drive(baseline_conversation, baseline.rest_url, 1, duration * 2))
+            base["throughput"] = {str(c): asyncio.run(drive(baseline_conversation, baseline.rest_url, c, duration))
+                                  for c in concurrency}
+            base["rss_rasa_mb"] = rss_mb(baseline.processes[0].pid)
+        finally:
+            baseline.stop()
+
+        ours["scaled_throughput"] = scaled_throughput(workdir, concurrency, duration)
+
+    (ROOT / "results").mkdir(exist_ok=True)
+    (ROOT / "results" / "benchmarks.json").write_text(json.dumps(results, indent=2))
+    if not args.quick:
+        write_report(results, args.out)
+        print(f"wrote {args.out}")
+    print(json.dumps(results, indent=2))
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def scaled_throughput(workdir: Path, concurrency: List[int], duration: float) -> Optional[Dict[str, Any]]:
+    """Ours on both cores: two replicas behind nginx (PostgreSQL + Redis)."""
+    from deploy.scaled import psql, services_missing, start_scaled
+
+    if services_missing():
+        print("PostgreSQL or Redis not reachable: no scaled figures", file=sys.stderr)
+        return None
+    name = f"neglect_bench_{uuid.uuid4().hex[:6]}"
+    psql(f"CREATE DATABASE {name}")
+    scaled_dir = workdir / "scaled"
+    scaled_dir.mkdir()
+    scaled = start_scaled(scaled_dir, replicas=2, env={"DB_NAME": name, "REDIS_DB": "8"})
+    try:
+        url = scaled.url + "/webhooks/rest/webhook"
+        asyncio.run(drive(our_conversation, url, 2, 5.0))
+        return {str(c): asyncio.run(drive(our_conversation, url, c, duration)) for c in concurrency}
+    finally:
+        scaled.stop()
+        psql(f"DROP DATABASE IF EXISTS {name}")
+
+
+if __name__ == "__main__":
+    main()
