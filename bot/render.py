@@ -336,8 +336,10 @@ def triage_result(assessment: Any, level: Level, plan: ContactPlan, role: Option
     messages = [message("\n".join(lines))]
     steps = [f"What to do next in {plan.area.name if plan.area else 'your area'}:"]
     steps.extend(_route_lines(level, plan))
+    if plan.area is not None and not any(step.route is not None for step in level.next_steps):
+        steps.append(f"- If you are unsure, ask for advice: {describe_route(plan.now_route)}.")
     if role is not None:
-        steps.extend(f"- As a {role.name.lower()}: {step.text.strip()}" for step in role.steps[:2])
+        steps.extend(f"- For your role ({role.name}): {step.text.strip()}" for step in role.steps[:2])
     steps.append(f"{IMMEDIATE} NSPCC helpline for adults: {plan.nspcc.phone}.")
     steps.append(f"Source: {level.citation}")
     messages.append(message("\n".join(steps)))

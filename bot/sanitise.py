@@ -24,7 +24,8 @@ class Cleaned:
 
 
 def clean(text: object, max_chars: int = 2000) -> Cleaned:
-    """Normalise (NFC), drop control characters except newline and tab, collapse
+    """Normalise (NFKC: full-width and other compatibility forms become plain
+    letters, so "Ｗａｋｅｆｉｅｌｄ" is Wakefield), drop control characters except newline and tab, collapse
     whitespace (a run with a line break becomes one line break, any other run
     one space), strip, and cut at a word boundary to at most `max_chars`.
 
@@ -33,9 +34,9 @@ def clean(text: object, max_chars: int = 2000) -> Cleaned:
     if max_chars < 1:
         raise ValueError(f"max_chars must be at least 1, not {max_chars}")
     value = _as_text(text).translate(_LINE_BREAKS)
-    # Controls go first, so that NFC sees the characters that will be kept.
+    # Controls go first, so that NFKC sees the characters that will be kept.
     value = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
-    value = unicodedata.normalize("NFC", value)
+    value = unicodedata.normalize("NFKC", value)
     value = _WHITESPACE_RUN.sub(lambda m: "\n" if "\n" in m.group(0) else " ", value).strip()
     truncated = len(value) > max_chars
     if truncated:

@@ -40,7 +40,7 @@ def test_story_tests_pass(tmp_path: Path) -> None:
     failed = tmp_path / "failed_test_stories.yml"
     detail = failed.read_text() if failed.exists() else ""
     assert result.returncode == 0, output[-3000:] + detail[-3000:]
-    assert "none of the test stories failed" in detail or not detail.strip("# \n")
+    assert "none of the test stories failed" in detail.lower(), detail[-3000:]
 
 
 def test_nlu_generalises_to_held_out_examples(tmp_path: Path) -> None:
@@ -72,7 +72,7 @@ def test_fixed_emergency_reply_matches_the_national_routes() -> None:
     phones = {str(entry.get("phone")) for entry in entries if entry.get("phone")}
     for name in ("utter_emergency", "utter_knowledge_unavailable"):
         text = domain["responses"][name][0]["text"]
-        numbers = re.findall(r"\b\d{3}(?: \d{3} \d{4})?\b", text)
+        numbers = [n.strip() for n in re.findall(r"(?<!\d)\d[\d ]*\d(?!\d)", text)]
         assert "999" in numbers, name
         for number in numbers:
             assert number in phones, f"{name}: {number} is not in knowledge/national.yml"
