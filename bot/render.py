@@ -53,6 +53,8 @@ def describe_route(route: Route) -> str:
     """'Single Point of Access (SPA): 020 8547 5008' or the fallback when unknown."""
     if route.phone:
         line = f"{route.name}: {route.phone}"
+    elif route.key == "escalation":  # a policy to follow, not a phone line
+        line = f"{route.name}. {route.fallback or ''}".strip()
     else:
         line = f"{route.name}: the phone number is not known. {route.fallback or ''}".strip()
     if route.url and route.url not in line:

@@ -26,6 +26,14 @@ from rasa.utils.endpoints import EndpointConfig
 logger = logging.getLogger(__name__)
 
 COUNTER_TTL_SECONDS = 24 * 3600
+ISSUE_TICKET_LUA = """
+local number = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('SET', KEYS[3] .. number, ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[2], number, number)
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return number
+"""
 
 
 class AtomicRedisLockStore(RedisLockStore):
@@ -46,17 +54,23 @@ class AtomicRedisLockStore(RedisLockStore):
 
     def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
         try:
-            number = int(self.red.incr(self._key(conversation_id, "counter")))
-            pipe = self.red.pipeline(transaction=True)
-            pipe.expire(self._key(conversation_id, "counter"), COUNTER_TTL_SECONDS)
-            pipe.set(self._key(conversation_id, f"ticket:{number}"), time.time() + lock_lifetime,
-                     px=int(lock_lifetime * 1000))
-            pipe.zadd(self._key(conversation_id, "tickets"), {str(number): number})
-            pipe.expire(self._key(conversation_id, "tickets"), COUNTER_TTL_SECONDS)
-            pipe.execute()
-            return number
+            return int(self._issue(
+                keys=[self._key(conversation_id, "counter"), self._key(conversation_id, "tickets"),
+                      self._key(conversation_id, "ticket:")],
+                args=[time.time() + lock_lifetime, int(lock_lifetime * 1000), COUNTER_TTL_SECONDS],
+            ))
         except Exception as error:  # Rasa expects LockError from issue_ticket
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    @property
+    def _issue(self) -> Any:
+        """The Lua script that takes a number and queues it, as one atomic step:
+        a number taken but not yet queued would let a later ticket be served
+        first, and two replicas would then hold the lock together."""
+        script = getattr(self, "_issue_script", None)
+        if script is None:
+            script = self._issue_script = self.red.register_script(ISSUE_TICKET_LUA)
+        return script
 
     def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
         numbers = [int(n) for n in self.red.zrange(self._key(conversation_id, "tickets"), 0, -1)]

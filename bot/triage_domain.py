@@ -26,7 +26,11 @@ ANSWER_ENTITY = "triage_answer"
 
 
 def answer_payload(value: str) -> str:
-    return f"/{ANSWER_INTENT}{json.dumps({ANSWER_ENTITY: value})}"
+    """The payload as written in the domain. Rasa reads `{...}` in a response
+    as a slot placeholder (and logs an error for each button); doubled braces
+    are its escape and reach the channel as single ones."""
+    payload = f"/{ANSWER_INTENT}{json.dumps({ANSWER_ENTITY: value})}"
+    return payload.replace("{", "{{").replace("}", "}}")
 
 
 def question_text(question: Question) -> str:

@@ -55,12 +55,12 @@ def services_missing(env: Optional[Dict[str, str]] = None) -> List[str]:
     return [name for name, (host, port) in services.items() if not reachable(host, port)]
 
 
-def psql(sql: str, env: Optional[Dict[str, str]] = None) -> str:
-    """Run one statement against the server's `postgres` database."""
+def psql(sql: str, database: str = "postgres", env: Optional[Dict[str, str]] = None) -> str:
+    """Run one statement against a database of the server (default `postgres`)."""
     settings = scaled_env(env)
     return subprocess.run(
         ["psql", "-h", settings["DB_HOST"], "-p", settings["DB_PORT"], "-U", settings["DB_USER"],
-         "-d", "postgres", "-tAc", sql],
+         "-d", database, "-tAc", sql],
         capture_output=True, text=True, check=True,
         env={**os.environ, "PGPASSWORD": settings["DB_PASSWORD"]},
     ).stdout

@@ -26,5 +26,13 @@ def test_every_single_answer_question_has_a_response_with_buttons() -> None:
             continue
         buttons = responses[f"utter_ask_{question.slot}"][0]["buttons"]
         assert [b["payload"] for b in buttons] == [
-            f'/choose{{"triage_answer": "{o.value}"}}' for o in question.options
+            f'/choose{{{{"triage_answer": "{o.value}"}}}}' for o in question.options
         ]
+
+
+def test_rasa_sends_the_escaped_payloads_as_plain_json() -> None:
+    from rasa.core.nlg.interpolator import interpolate
+
+    responses = yaml.safe_load((ROOT / "domain" / "triage_questions.yml").read_text())["responses"]
+    button = responses["utter_ask_triage_age_band"][0]["buttons"][0]
+    assert interpolate(button, {"triage_age_band": None})["payload"] == '/choose{"triage_answer": "unborn"}'
