@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import platform
+import random
 import resource
 import shutil
 import statistics
@@ -95,10 +96,19 @@ async def post(session: aiohttp.ClientSession, url: str, sender: str, text: str)
     return time.perf_counter() - started, body
 
 
+async def think(pace: float) -> None:
+    """A practitioner's pause: `pace` seconds on average, never in step with
+    the others (synchronised arrivals would measure a burst, not a load)."""
+    if pace:
+        await asyncio.sleep(random.uniform(0.5, 1.5) * pace)
+
+
 async def our_conversation(session: aiohttp.ClientSession, url: str, latencies: Dict[str, List[float]],
                            deadline: float, pace: float = 0.0) -> int:
     """Triage to the end, then questions, repeated until the deadline."""
     sent = 0
+    if pace:
+        await asyncio.sleep(random.uniform(0, pace))  # practitioners start at different moments
     while time.monotonic() < deadline:
         sender = f"bench-{uuid.uuid4().hex[:10]}"
         seconds, replies = await post(session, url, sender, "I'm worried about a child")
@@ -110,14 +120,14 @@ async def our_conversation(session: aiohttp.ClientSession, url: str, latencies: 
             choice = next_payload(replies, TRIAGE_PREFERENCES)
             if choice is None:
                 break
-            await asyncio.sleep(pace)
+            await think(pace)
             seconds, replies = await post(session, url, sender, choice)
             latencies["triage"].append(seconds)
             sent += 1
         for question in QUESTIONS:
             if time.monotonic() >= deadline:
                 break
-            await asyncio.sleep(pace)
+            await think(pace)
             seconds, _ = await post(session, url, sender, question)
             latencies["question"].append(seconds)
             sent += 1
@@ -132,7 +142,7 @@ async def baseline_conversation(session: aiohttp.ClientSession, url: str, latenc
         for text in BASELINE_MESSAGES:
             if time.monotonic() >= deadline:
                 break
-            await asyncio.sleep(pace)
+            await think(pace)
             seconds, _ = await post(session, url, sender, text)
             latencies["message"].append(seconds)
             sent += 1
