@@ -193,8 +193,8 @@ def test_area_can_rename_levels(tmp_path: Path) -> None:
     build(knowledge, tmp_path / "k.db", TODAY)
     store = KnowledgeStore.open(tmp_path / "k.db")
     assert store.level(3, "testshire").name == "Child in need (Testshire level 3)"
-    assert store.level(3, None).name == "Targeted"
-    assert store.level(2, "testshire").name == "Early help"
+    assert store.level(3, None).name == "Targeted / complex needs (child in need)"
+    assert store.level(2, "testshire").name == "Early help (additional needs)"
 
 
 @pytest.mark.parametrize(

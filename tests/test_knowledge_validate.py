@@ -130,6 +130,8 @@ DEFECTS: list[tuple[str, Callable[[Path], None], str]] = [
     ("missing file", lambda root: (root / "roles.yml").unlink(), "roles.yml: missing"),
     ("rubric missing", lambda root: (root / "triage" / "rubric.yml").unlink(), "triage/rubric.yml: missing"),
     ("rubric not matching the spec", add_file("triage/rubric.yml", "levels: nonsense\n"), "triage/rubric.yml: "),
+    ("level name drifting from the rubric's", edit("levels.yml", lambda d: d[0].update(name="Universal services")),
+     "levels.yml: level_1: name 'Universal services' differs from triage/rubric.yml's 'Universal'"),
 ]
 
 

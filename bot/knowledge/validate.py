@@ -222,7 +222,7 @@ def validate(knowledge_dir: Path, today: date) -> Report:
     _check_roles(check, kinds["role"], docs, guidance_ids)
     _check_lexicon(check, raw.lexicon, route_keys, guidance_ids)
     _check_phrases(check, kinds["area"], kinds["role"], raw.lexicon)
-    _check_rubric(check, knowledge_dir)
+    _check_rubric(check, knowledge_dir, kinds["level"])
     return Report(errors=check.errors, warnings=check.warnings)
 
 
@@ -531,7 +531,7 @@ def _check_phrases(check: _Checker, areas: list[Record], roles: list[Record], le
                 claim(phrase, f"lexicon.yml (term {term.get('guidance')})")
 
 
-def _check_rubric(check: _Checker, knowledge_dir: Path) -> None:
+def _check_rubric(check: _Checker, knowledge_dir: Path, levels: list[Record]) -> None:
     rubric = knowledge_dir / "triage" / "rubric.yml"
     if not rubric.is_file():
         check.error("triage/rubric.yml", "missing (the triage rubric, see spec/triage.md)")
@@ -542,8 +542,17 @@ def _check_rubric(check: _Checker, knowledge_dir: Path) -> None:
         check.error("triage/rubric.yml", f"cannot be checked: bot.triage is not importable ({exc})")
         return
     try:
-        load_rubric(rubric)
+        loaded = load_rubric(rubric)
     except RubricError as exc:
         check.error("triage/rubric.yml", str(exc))
+        return
     except Exception as exc:  # a broken rubric must block the build, whatever load_rubric raised
         check.error("triage/rubric.yml", f"load_rubric failed: {exc!r}")
+        return
+    # The level names appear in the rubric (for the quiz) and in levels.yml
+    # (for the area's next steps): they must not drift apart.
+    for record in levels:
+        n, name = record.data.get("level"), record.data.get("name")
+        rubric_level = loaded.levels.get(n) if isinstance(n, int) else None
+        if rubric_level is not None and rubric_level.name != name:
+            check.error(_where(record), f"name {name!r} differs from triage/rubric.yml's {rubric_level.name!r}")
