@@ -8,6 +8,7 @@ sources) always come from the records passed in, never from this module.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from bot.knowledge.models import (
@@ -186,7 +187,7 @@ def answer(items: Sequence[GuidanceItem], store: Any) -> List[Message]:
         if item.guide:
             guide = store.guide(item.guide)
             if guide is not None:
-                buttons.append(button(f"One-minute guide: {guide.title}", "ask_guide", item=guide.id))
+                buttons.append(button(guide_label(guide), "ask_guide", item=guide.id))
         messages.append(message(f"{item.title}\n{item.summary.strip()}\nSource: {item.citation}", buttons))
     return messages
 
@@ -219,9 +220,16 @@ def did_you_mean(likely: Sequence[GuidanceItem], hits: Sequence[SearchHit],
 # --- one-minute guides ----------------------------------------------------------
 
 
+def guide_label(guide: Guide) -> str:
+    """'One-minute guide: <title>', unless the title already says so."""
+    if re.search(r"one[- ]minute guide", guide.title, re.IGNORECASE):
+        return guide.title
+    return f"One-minute guide: {guide.title}"
+
+
 def guide_card(guide: Guide) -> Message:
     lines = [
-        f"One-minute guide: {guide.title}",
+        guide_label(guide),
         f"What it is: {guide.what.strip()}",
         f"Why it matters: {guide.why.strip()}",
         f"What to do: {guide.todo.strip()}",

@@ -21,6 +21,7 @@ from tests.e2e.chat import Conversation
 from deploy.processes import Assistant, free_port, make_assistant
 
 ROOT = Path(__file__).resolve().parents[2]
+API_TOKEN = "test-token-not-a-secret"
 
 
 class ActionProxy:
@@ -65,7 +66,7 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     proxy = ActionProxy(f"http://127.0.0.1:{running.actions_port}/webhook")
     running.env["ACTION_SERVER_URL"] = proxy.url
     running.start_actions()
-    running.start_rasa()
+    running.start_rasa(["--enable-api", "--auth-token", API_TOKEN])
     try:
         running.wait_ready()
         yield running, proxy
@@ -129,3 +130,31 @@ def test_missing_or_corrupt_knowledge_database_names_the_rebuild_command(tmp_pat
                                 cwd=ROOT, capture_output=True, text=True)
         assert result.returncode != 0
         assert "python -m bot.knowledge build" in result.stdout + result.stderr
+
+
+def listening_addresses(port: int) -> set:
+    """Local addresses with a listening TCP socket on `port` (from /proc)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            address, state = fields[1], fields[3]
+            host, hex_port = address.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(host)
+    return found
+
+
+def test_servers_listen_on_loopback_only(faulty):
+    assistant, _ = faulty
+    for port in (assistant.port, assistant.actions_port):
+        addresses = listening_addresses(port)
+        assert addresses == {"0100007F"}, f"port {port} listens on {addresses}"  # 127.0.0.1 only
+
+
+def test_the_http_api_requires_its_token(faulty):
+    assistant, _ = faulty
+    url = f"{assistant.base_url}/conversations/anyone/tracker"
+    assert requests.get(url, timeout=30).status_code == 401
+    assert requests.get(url, params={"token": "wrong"}, timeout=30).status_code == 401
+    assert requests.get(url, params={"token": API_TOKEN}, timeout=30).status_code == 200
