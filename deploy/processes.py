@@ -39,6 +39,7 @@ class Assistant:
     log_dir: Path
     env: Dict[str, str]
     endpoints: str = "endpoints.yml"
+    rasa_args: List[str] = field(default_factory=list)
     processes: List[subprocess.Popen] = field(default_factory=list)
     _logs: List[IO[bytes]] = field(default_factory=list)
 
@@ -62,11 +63,14 @@ class Assistant:
         )
 
     def start_rasa(self, extra: Optional[List[str]] = None) -> None:
+        """Start the Rasa server; `extra` arguments are kept for restarts."""
+        if extra is not None:
+            self.rasa_args = list(extra)
         self._spawn(
             "rasa",
             [str(VENV_BIN / "rasa"), "run", "--interface", "127.0.0.1", "--port", str(self.port),
              "--model", str(MODEL), "--endpoints", self.endpoints,
-             "--credentials", "credentials.yml", *(extra or [])],
+             "--credentials", "credentials.yml", *self.rasa_args],
         )
 
     def _spawn(self, name: str, cmd: List[str]) -> None:
