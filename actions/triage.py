@@ -16,15 +16,13 @@ from bot import render
 from bot.answers import interpret_answer
 from bot.knowledge.store import KnowledgeStore
 from bot.triage import assess
-from bot.triage_flow import answers_from_slots, default_questions, questions_for
+from bot.triage_flow import Question, answers_from_slots, default_questions, questions_for
 
 AREA, ROLE, NO_ROLE = "area", "role", "not_given"
-FACTORS, FACTORS_SELECTED = "triage_factors", "triage_factors_selected"
-RESULT = "triage_result"
-
-
 DANGER = "triage_immediate_danger"
 NEEDS_PREFIX = "triage_need_"
+FACTORS, FACTORS_SELECTED = "triage_factors", "triage_factors_selected"
+RESULT = "triage_result"
 
 
 def form_slots(tracker: Tracker) -> List[Text]:
@@ -41,7 +39,7 @@ def form_slots(tracker: Tracker) -> List[Text]:
     return [AREA, DANGER, ROLE] + asked
 
 
-def question_for_slot(slot: Text):  # -> bot.triage_flow.Question
+def question_for_slot(slot: Text) -> Question:
     return next(q for q in default_questions().questions if q.slot == slot)
 
 
@@ -184,6 +182,15 @@ class ActionTriageBack(KnowledgeAction):
         return events
 
 
+def _outcome(store: KnowledgeStore, tracker: Tracker, answers: Dict[Text, Any]) -> tuple:
+    """The assessment of `answers`, the level as the practitioner's area names
+    it, and the contacts for now."""
+    assessment = assess(answers)
+    area = current_area(store, tracker)
+    area_id = area.id if area else None
+    return assessment, store.level(assessment.level, area_id), store.contacts(area_id, now())
+
+
 class ActionTriageResult(KnowledgeAction):
     """The level, the reasons, the notes and the area's next step."""
 
@@ -193,10 +200,7 @@ class ActionTriageResult(KnowledgeAction):
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> List[Dict[Text, Any]]:
         answers = answers_from_slots(tracker.slots)
-        assessment = assess(answers)
-        area = current_area(store, tracker)
-        plan = store.contacts(area.id if area else None, now())
-        level = store.level(assessment.level, area.id if area else None)
+        assessment, level, plan = _outcome(store, tracker, answers)
         role = store.role(str(tracker.get_slot(ROLE) or ""))
         for message in render.triage_result(assessment, level, plan, role, store):
             dispatcher.utter_message(**message)
@@ -215,9 +219,6 @@ class ActionTriageSummary(KnowledgeAction):
         if not answers:
             dispatcher.utter_message(response="utter_no_triage_yet")
             return []
-        assessment = assess(answers)
-        area = current_area(store, tracker)
-        plan = store.contacts(area.id if area else None, now())
-        level = store.level(assessment.level, area.id if area else None)
+        assessment, level, plan = _outcome(store, tracker, answers)
         dispatcher.utter_message(text=render.triage_summary(assessment, level, plan))
         return []
