@@ -25,6 +25,7 @@ from bot.channels.guard import (
     load_safety_texts,
 )
 from bot.channels.rest import SafeRestInput
+from tests.fakes.standins import SECRET, Redaction, clean, redact
 from tests.fakes.sanic_app import make_app, serving
 
 KNOWLEDGE = default_knowledge_dir()
@@ -33,31 +34,7 @@ TEXTS = SafetyTexts(
     empty_prompt="EMPTY: please type your question.",
     privacy_notice="PRIVACY: please do not type names.",
 )
-SECRET = "Tom"  # what the stand-in redactor removes; must never reach Rasa or the logs
-
-
-@dataclass(frozen=True)
-class _Cleaned:
-    text: str
-    truncated: bool = False
-    empty: bool = False
-
-
-@dataclass(frozen=True)
-class _Redaction:
-    text: str
-    kinds: tuple
-
-
-def fake_clean(text: str) -> _Cleaned:
-    return _Cleaned(text=text.strip()[:50], truncated=len(text.strip()) > 50, empty=not text.strip())
-
-
-def fake_redact(text: str) -> _Redaction:
-    return _Redaction(text.replace(SECRET, "[name]"), ("name",) if SECRET in text else ())
-
-
-def broken_redact(text: str) -> _Redaction:
+def broken_redact(text: str) -> Redaction:
     raise ValueError(f"cannot redact {text!r}")  # an error that quotes the text
 
 
@@ -82,8 +59,8 @@ class FakeRasa:
             raise self.error
 
 
-def guard(deadline: float = 2.0, redact: Any = fake_redact) -> MessageGuard:
-    return MessageGuard(TEXTS, fake_clean, redact, deadline_seconds=deadline)
+def guard(deadline: float = 2.0, redact: Any = redact) -> MessageGuard:
+    return MessageGuard(TEXTS, clean, redact, deadline_seconds=deadline)
 
 
 def handle(

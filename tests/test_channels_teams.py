@@ -22,6 +22,7 @@ from bot.channels.teams import (
     card_action,
     incoming_text,
 )
+from tests.fakes.standins import clean, redact
 from tests.fakes.botframework import FakeBotFramework, hmac_token, new_key, unsigned_token
 from tests.fakes.sanic_app import make_app, serving
 
@@ -36,28 +37,6 @@ TEXTS = SafetyTexts(
     empty_prompt="Please type your question.",
     privacy_notice="Please do not type names.",
 )
-
-
-@dataclass(frozen=True)
-class _Redaction:
-    text: str
-    kinds: tuple
-
-
-@dataclass(frozen=True)
-class _Cleaned:
-    text: str
-    truncated: bool = False
-    empty: bool = False
-
-
-def _clean(text: str) -> _Cleaned:
-    return _Cleaned(text=text.strip(), empty=not text.strip())
-
-
-def _redact(text: str) -> _Redaction:
-    """Replaces the word Tom, enough to see that the channel redacts before Rasa."""
-    return _Redaction(text.replace("Tom", "[name]"), ("name",) if "Tom" in text else ())
 
 
 @dataclass
@@ -112,7 +91,7 @@ def run(scenario: Scenario, rasa: FakeRasa, fake: Optional[FakeBotFramework] = N
     async def main() -> None:
         await service.start()
         try:
-            channel = TeamsInput(settings_for(service), MessageGuard(TEXTS, _clean, _redact, deadline_seconds=2))
+            channel = TeamsInput(settings_for(service), MessageGuard(TEXTS, clean, redact, deadline_seconds=2))
             async with serving(make_app(channel, rasa)) as base_url:
                 async with aiohttp.ClientSession() as session:
                     await scenario(service, f"{base_url}/webhooks/teams/webhook", session)

@@ -15,6 +15,7 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels.guard import MessageGuard, SafetyTexts
 from bot.channels.webchat import WebChatInput, project_root
+from tests.fakes.standins import clean, redact
 from tests.fakes.sanic_app import make_app, serving
 
 ROOT = project_root()
@@ -24,27 +25,6 @@ TEXTS = SafetyTexts(
     empty_prompt="EMPTY: please type your question.",
     privacy_notice="PRIVACY: please do not type names.",
 )
-
-
-@dataclass(frozen=True)
-class _Cleaned:
-    text: str
-    truncated: bool = False
-    empty: bool = False
-
-
-@dataclass(frozen=True)
-class _Redaction:
-    text: str
-    kinds: tuple
-
-
-def _clean(text: str) -> _Cleaned:
-    return _Cleaned(text=text.strip(), empty=not text.strip())
-
-
-def _redact(text: str) -> _Redaction:
-    return _Redaction(text.replace("Tom", "[name]"), ("name",) if "Tom" in text else ())
 
 
 @dataclass
@@ -66,7 +46,7 @@ class FakeRasa:
 
 
 def channel(**kwargs: Any) -> WebChatInput:
-    return WebChatInput(MessageGuard(TEXTS, _clean, _redact, deadline_seconds=2), **kwargs)
+    return WebChatInput(MessageGuard(TEXTS, clean, redact, deadline_seconds=2), **kwargs)
 
 
 # -- the page -----------------------------------------------------------------
