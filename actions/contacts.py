@@ -18,7 +18,6 @@ class ActionAnswerContact(KnowledgeAction):
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> List[Dict[Text, Any]]:
-        text = tracker.latest_message.get("text") or ""
         area = current_area(store, tracker)
         route_key = render.route_asked(store.lexicon(), tracker.latest_message.get("entities", []))
         if route_key in render.NATIONAL_ROUTES:
@@ -29,5 +28,5 @@ class ActionAnswerContact(KnowledgeAction):
                                                         question="contact"))
             return []
         plan = store.contacts(area.id, now())
-        dispatcher.utter_message(**render.contacts(plan, route_key, asked=text))
+        dispatcher.utter_message(**render.contacts(plan, route_key))
         return [SlotSet("area", area.id)]

@@ -48,7 +48,7 @@ class ActionQuizAnswer(KnowledgeAction):
             dispatcher.utter_message(**render.quiz_not_running())
             return []
         feedback = quiz.answer(int(level))
-        dispatcher.utter_message(**render.quiz_feedback(feedback, store))
+        dispatcher.utter_message(**render.quiz_feedback(feedback))
         if quiz.finished:
             dispatcher.utter_message(**render.quiz_score(quiz))
             return [SlotSet("quiz_state", None)]

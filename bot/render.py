@@ -70,7 +70,7 @@ def _when(plan: ContactPlan) -> str:
     return f"It is {local} (UK time), {state} office hours{assumed}."
 
 
-def contacts(plan: ContactPlan, route_key: Optional[str], asked: str = "") -> Message:
+def contacts(plan: ContactPlan, route_key: Optional[str]) -> Message:
     """The route asked for (or the right one for the time of day) for an area."""
     assert plan.area is not None
     wanted = getattr(plan, route_key, None) if route_key else None
@@ -308,6 +308,11 @@ def ask_factors(question: Any, selected: Sequence[str]) -> Message:
     return message(text, buttons)
 
 
+def reason_lines(reasons: Sequence[Any]) -> List[str]:
+    """The rules that fired, in plain English, each with its source."""
+    return [f"- {r.text.strip()} ({r.source_citation})" for r in reasons]
+
+
 def _level_heading(assessment: Any, level: Level) -> str:
     return f"Level {assessment.level}: {level.name}"
 
@@ -337,7 +342,7 @@ def triage_result(assessment: Any, level: Level, plan: ContactPlan, role: Option
         lines.append(f"NSPCC helpline for adults: {plan.nspcc.phone}.")
         lines.append(f"Level 4: {level.name}. {JUDGEMENT}")
         return [message("\n".join(lines))]
-    reasons = [f"- {r.text.strip()} ({r.source_citation})" for r in assessment.reasons]
+    reasons = reason_lines(assessment.reasons)
     lines = [_level_heading(assessment, level), level.summary.strip()]
     lines.append("Why:" if reasons else "Why: none of the rubric's concerns applied: the needs you described are met.")
     lines.extend(reasons)
@@ -414,7 +419,7 @@ def quiz_question(quiz: Any, store: Any) -> Message:
                    f"{scenario.vignette.strip()}\nWhich level fits?", buttons)
 
 
-def quiz_feedback(feedback: Any, store: Any) -> Message:
+def quiz_feedback(feedback: Any) -> Message:
     verdict = "Yes — that matches the rubric." if feedback.correct else (
         f"Not quite: you picked level {feedback.picked_level}; the rubric gives level "
         f"{feedback.expected_level}.")
@@ -423,7 +428,7 @@ def quiz_feedback(feedback: Any, store: Any) -> Message:
         lines.append(IMMEDIATE)
     if feedback.reasons:
         lines.append("Why:")
-        lines.extend(f"- {r.text.strip()} ({r.source_citation})" for r in feedback.reasons)
+        lines.extend(reason_lines(feedback.reasons))
     lines.extend(f"Note: {text.strip()}" for _, text in feedback.notes)
     lines.append(f"Teaching point: {feedback.teaching_point.strip()} ({feedback.teaching_citation})")
     lines.append(f"Next step at this level: {feedback.next_step.strip()} ({feedback.next_step_citation})")

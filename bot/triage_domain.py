@@ -9,12 +9,12 @@ because its buttons change as factors are picked.
 """
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any, Dict, List
 
 import yaml
 
+from bot.render import payload
 from bot.triage_flow import Question, QuestionSet, default_questions
 
 HEADER = """\
@@ -29,8 +29,7 @@ def answer_payload(value: str) -> str:
     """The payload as written in the domain. Rasa reads `{...}` in a response
     as a slot placeholder (and logs an error for each button); doubled braces
     are its escape and reach the channel as single ones."""
-    payload = f"/{ANSWER_INTENT}{json.dumps({ANSWER_ENTITY: value})}"
-    return payload.replace("{", "{{").replace("}", "}}")
+    return payload(ANSWER_INTENT, **{ANSWER_ENTITY: value}).replace("{", "{{").replace("}", "}}")
 
 
 def question_text(question: Question) -> str:
