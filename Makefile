@@ -9,7 +9,7 @@ run: ## Command 1: set up if needed and run the assistant on localhost
 	@scripts/run.sh
 
 shell: ## Chat in the terminal with the running assistant (through the guarded REST channel)
-	@.venv/bin/python -c 'import asyncio; from rasa.core.channels.console import record_messages; asyncio.run(record_messages(sender_id="terminal", server_url="http://$${HOST:-127.0.0.1}:$${PORT:-5005}"))'
+	@.venv/bin/python -c 'import asyncio, os, uuid; from rasa.core.channels.console import record_messages; asyncio.run(record_messages(sender_id="terminal-" + uuid.uuid4().hex, server_url="http://" + os.environ.get("HOST", "127.0.0.1") + ":" + os.environ.get("PORT", "5005")))'
 
 test: ## Command 2: set up if needed and run the whole test suite
 	@scripts/test.sh

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 from abc import ABC, abstractmethod
-from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
@@ -20,6 +19,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.clock import now
 from bot.knowledge.store import KnowledgeStore, KnowledgeUnavailable
 from bot.knowledge.models import Area
 
@@ -33,14 +33,6 @@ def knowledge_store() -> KnowledgeStore:
     """The process's knowledge store, opened on first use."""
     path = Path(os.environ.get("KNOWLEDGE_DB", ROOT / "build" / "knowledge.db"))
     return KnowledgeStore.open(path)
-
-
-def now() -> datetime:
-    """The current time; `ASSISTANT_NOW` (ISO 8601) pins it for tests."""
-    pinned = os.environ.get("ASSISTANT_NOW")
-    if pinned:
-        return datetime.fromisoformat(pinned)
-    return datetime.now(timezone.utc)
 
 
 def current_area(store: KnowledgeStore, tracker: Tracker) -> Optional[Area]:
@@ -63,6 +55,20 @@ def entity_value(tracker: Tracker, name: str) -> Optional[Any]:
     )
 
 
+def entity_number(tracker: Tracker, name: str, first: int, last: int) -> Optional[int]:
+    """The entity `name` as a whole number from `first` to `last`, else None.
+
+    Entity values can come from anything a channel let through; a value that is
+    not such a number is treated as not given, never as an error.
+    """
+    value = entity_value(tracker, name)
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if first <= number <= last else None
+
+
 class KnowledgeAction(Action, ABC):
     """Base class for actions that answer from knowledge/ (see module doc)."""
 
@@ -82,4 +88,9 @@ class KnowledgeAction(Action, ABC):
             knowledge_store.cache_clear()
             dispatcher.utter_message(response="utter_knowledge_unavailable")
             return []
-        return self.respond(store, dispatcher, tracker)
+        try:
+            return self.respond(store, dispatcher, tracker)
+        except Exception as error:  # noqa: BLE001 - a clear reply, never a 500 carrying the tracker
+            logger.error("action %s failed (%s)", self.name(), type(error).__name__)
+            dispatcher.utter_message(response="utter_default")
+            return []

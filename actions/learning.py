@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import ROOT, KnowledgeAction, current_area, entity_value, now
+from actions.base import ROOT, KnowledgeAction, current_area, entity_number, entity_value, now
 from bot import render
 from bot.escalation import load_escalation
 from bot.knowledge.store import KnowledgeStore
@@ -39,15 +39,18 @@ class ActionQuizAnswer(KnowledgeAction):
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> List[Dict[Text, Any]]:
         state = tracker.get_slot("quiz_state")
-        level = entity_value(tracker, "quiz_level")
-        if not state or level is None:
+        level = entity_number(tracker, "quiz_level", 1, 4)
+        if not state:
             dispatcher.utter_message(**render.quiz_not_running())
             return []
         quiz = QuizRound.from_dict(state, scenarios())
         if quiz.finished:
             dispatcher.utter_message(**render.quiz_not_running())
             return []
-        feedback = quiz.answer(int(level))
+        if level is None:  # not a level from 1 to 4: ask again
+            dispatcher.utter_message(**render.quiz_question(quiz, store))
+            return []
+        feedback = quiz.answer(level)
         dispatcher.utter_message(**render.quiz_feedback(feedback))
         if quiz.finished:
             dispatcher.utter_message(**render.quiz_score(quiz))
@@ -65,8 +68,7 @@ class ActionEscalation(KnowledgeAction):
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> List[Dict[Text, Any]]:
         area = current_area(store, tracker)
-        asked_step = entity_value(tracker, "step")
-        step = int(asked_step) if asked_step is not None else 1
+        step = entity_number(tracker, "step", 1, len(load_escalation().steps)) or 1
         plan = store.contacts(area.id if area else None, now())
         dispatcher.utter_message(**render.escalation_step(
             load_escalation(), step, plan, store.areas(), store.cite))

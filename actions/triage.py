@@ -23,6 +23,9 @@ DANGER = "triage_immediate_danger"
 NEEDS_PREFIX = "triage_need_"
 FACTORS, FACTORS_SELECTED = "triage_factors", "triage_factors_selected"
 RESULT = "triage_result"
+# Intents whose text is read as a typed answer to the question being asked
+# (other intents are side questions, repairs or chit-chat, handled by rules).
+ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "dont_know", "nlu_fallback", "out_of_scope"})
 
 
 def form_slots(tracker: Tracker) -> List[Text]:
@@ -57,6 +60,23 @@ class ValidateTriageForm(FormValidationAction):
         domain: DomainDict,
     ) -> List[Text]:
         return form_slots(tracker)
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        """A typed answer, for the question being asked: handed to validation only.
+
+        The slots' mappings are `custom`, so Rasa stores no raw text in them; what
+        validation returns (the value read from the text, or None) is all that is kept.
+        """
+        slot = tracker.get_slot("requested_slot")
+        if slot not in form_slots(tracker) or slot in tracker.slots_to_validate():
+            return []
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        text = tracker.latest_message.get("text") or ""
+        if intent not in ANSWER_INTENTS or not text.strip() or text.startswith("/"):
+            return []
+        return [SlotSet(slot, text)]
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -5,19 +5,37 @@ Every message is checked against the phrases in
 knowledge/safety/emergency_signals.yml; a match means the assistant gives the
 emergency route (999) at once, whatever the conversation was doing.
 
-Matching is on lower-cased text with contractions spelled out, whole words,
-one sentence at a time. A signal is either a list of phrases, or phrases from
-several lists (`all_of`) in one sentence or, with `max_words_between`, in that
-order in one clause with few words between them ("left [the baby] alone"). A
-match does not count when it is negated ("no immediate danger") or is a
-question about the rule ("what does immediate danger mean", "when should I
-call 999").
+Before matching, a message is put in a canonical form, all of it driven by the
+YAML file (`matching`):
+
+* redaction placeholders ("[name]", "[date]", "[school]") are dropped or
+  replaced by a plain word, so that one inside a phrase cannot hide it ("not
+  [name] in danger", "left on her own after [school]");
+* the text is lower-cased with contractions spelled out, with or without their
+  apostrophe ("can't" and "cant" -> "can not"), and text-speak expanded
+  ("pls" -> "please", "rn" -> "right now");
+* a word that is neither a word of the file nor a known real word, but is one
+  typing slip (two for long words) from a word of the file, is corrected to it
+  ("bbay" -> "baby", "breathng" -> "breathing"). The distance is Damerau
+  (optimal string alignment) distance, looked up in a symmetric-delete index
+  built once, so a correction costs a few dictionary look-ups.
+
+Matching is then on whole words, one sentence at a time. A signal is either a
+list of phrases, or phrases from several lists (`all_of`) in one sentence or,
+with `max_words_between`, in that order in one clause with few words between
+them ("left [the baby] alone"). A match does not count when it is negated ("no
+immediate danger"), is a question about the rule ("what does immediate danger
+mean", "when should I call 999"), or its sentence is a general question about
+children rather than a report about a particular child ("is a child left
+alone at 14 in danger?", `generic_questions`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +63,11 @@ _STRAY_QUOTES = re.compile(r"""["']""")
 # Sentences end at . ! ? ; (not at line breaks: a message may wrap mid-sentence).
 _SENTENCE = re.compile(r"[.!?;]+")
 _SPACES = re.compile(r"\s+")
+_TOKEN = re.compile(r"[^\W_]+")
+# Corrections remembered per word (typical chat vocabulary is small); bounded.
+_CACHE_SIZE = 20_000
+# libyaml's safe loader when present: the file is long (the `keep` list).
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -60,6 +83,50 @@ class _Signal:
     id: str
     groups: tuple[re.Pattern[str], ...]  # every group must match in one sentence (ordered: one group)
     unless_in_sentence: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
+class Matching:
+    """How a message is put in canonical form before matching (`matching` in the YAML).
+
+    `placeholders` maps a redaction placeholder (as written, e.g. "[name]") to
+    the text that replaces it ("" drops it); `spellings` maps a whole word to
+    its spelled-out form ("cant" -> "can not"); a word of at least
+    `fuzzy_min_length` letters that is not known is corrected to a word of the
+    file at most one edit away, or two edits for words of at least
+    `fuzzy_two_edits_from` letters; `keep` lists real words that are never
+    corrected ("policy" is not a typo for "police").
+    """
+
+    placeholders: Mapping[str, str]
+    spellings: Mapping[str, str]
+    fuzzy_min_length: int
+    fuzzy_two_edits_from: int
+    keep: frozenset[str]
+
+
+@dataclass(frozen=True)
+class GenericQuestions:
+    """A sentence asked about children in general, not about a particular child.
+
+    It is one with a clause that starts with one of `leads` and holds one of
+    `subjects` ("is a child left alone at 14 in danger?"), while the sentence
+    names no particular child and says nothing of now (`urgent`). A particular
+    child is one of `specific` ("he says", "[name]") or one of `children` after
+    one of `determiners` with at most `max_words_between` words between ("the
+    baby", "my 3 year old", "this little girl"). Such a sentence never fires.
+    """
+
+    leads: Sequence[str]
+    subjects: Sequence[str]
+    specific: Sequence[str]
+    determiners: Sequence[str]
+    children: Sequence[str]
+    max_words_between: int
+    urgent: Sequence[str]
+
+
+NO_MATCHING = Matching({}, {}, 0, 0, frozenset())
 
 
 def normalise(text: str) -> str:
@@ -82,6 +149,83 @@ def _words(phrases: Iterable[str]) -> str:
     return "|".join(re.escape(p).replace(r"\#", r"\d+") for p in ordered)
 
 
+def _whole(phrases: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)(?:{_words(phrases)})(?!\w)")
+
+
+def osa_distance(a: str, b: str, limit: int) -> int:
+    """Damerau distance (optimal string alignment: insert, delete, substitute,
+    swap two neighbours); anything above `limit` is returned as `limit + 1`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+def _deletes(word: str, depth: int) -> set[str]:
+    """`word` and every string made by deleting up to `depth` of its letters."""
+    found = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))} - found
+        found |= frontier
+    return found
+
+
+class _Speller:
+    """Corrects unknown words to the nearest word of the signal file (symmetric delete)."""
+
+    def __init__(self, vocabulary: Counter[str], matching: Matching) -> None:
+        self._min = matching.fuzzy_min_length
+        self._two = matching.fuzzy_two_edits_from
+        self._weight = vocabulary
+        self._known = frozenset(vocabulary) | matching.keep | frozenset(matching.spellings)
+        self._index: dict[str, list[str]] = {}
+        self._cache: dict[str, str] = {}
+        if self._min <= 0:
+            return
+        for word in vocabulary:
+            if len(word) >= self._min and word.isalpha():
+                for variant in _deletes(word, self._edits(word)):
+                    self._index.setdefault(variant, []).append(word)
+
+    def _edits(self, word: str) -> int:
+        return 2 if self._two and len(word) >= self._two else 1
+
+    def correct(self, token: str) -> str:
+        """`token` itself when known, short, not alphabetic or not close to a word of the file."""
+        if not self._index or len(token) < self._min or token in self._known or not token.isalpha():
+            return token
+        cached = self._cache.get(token)
+        if cached is not None:
+            return cached
+        depth = 2 if self._two and len(token) >= self._two - 1 else 1
+        candidates = {word for variant in _deletes(token, depth) for word in self._index.get(variant, ())}
+        best: tuple[int, int, int, str] | None = None
+        for word in candidates:
+            distance = osa_distance(token, word, self._edits(word))
+            if distance > self._edits(word):
+                continue
+            rank = (distance, token[0] != word[0], -self._weight[word], word)
+            best = rank if best is None or rank < best else best
+        corrected = best[3] if best else token
+        if len(self._cache) >= _CACHE_SIZE:
+            self._cache.clear()
+        self._cache[token] = corrected
+        return corrected
+
+
 class EmergencySignals:
     """The compiled phrase lists. Build once with `from_file` and share."""
 
@@ -93,14 +237,20 @@ class EmergencySignals:
         negating_phrases: Iterable[str],
         clause_breaks: Iterable[str],
         rule_questions: Sequence[tuple[Sequence[str], int]],
+        matching: Matching = NO_MATCHING,
+        not_negating: Iterable[str] = (),
+        generic_questions: GenericQuestions | None = None,
     ) -> None:
         if window < 1:
             raise ValueError("negation window must be at least 1")
         negator_words = tuple(negators)
         break_words = tuple(clause_breaks)
+        negating = tuple(negating_phrases)
         self._negators = frozenset(_phrase(w) for w in negator_words)
         self._window = window
-        self._negating_phrase = re.compile(rf"(?<!\w)(?:{_words(negating_phrases)})(?!\w)")
+        self._negating_phrase = _whole(negating)
+        not_negating = tuple(not_negating)
+        self._not_negating = _whole(not_negating) if not_negating else None
         self._clause_break = re.compile(rf"[,:()]|(?<!\w)(?:{_words(break_words)})(?!\w)")
         # The words between the parts of an ordered signal stay in one clause and
         # are never negators: "the baby is not alone" must not match "baby ... alone".
@@ -109,11 +259,48 @@ class EmergencySignals:
         self._rule_questions = tuple(
             re.compile(rf"(?:^|\s)(?:{_words(leads)})\s+(?:\S+\s+){{0,{gap}}}$") for leads, gap in rule_questions
         )
+        self._placeholder = (
+            re.compile(
+                "(?:" + "|".join(re.escape(p.casefold()) for p in sorted(matching.placeholders, key=len, reverse=True))
+                + r")(?:['’]s\b)?"
+            )
+            if matching.placeholders
+            else None
+        )
+        self._placeholder_text = {p.casefold(): f" {r} " for p, r in matching.placeholders.items()}
+        self._spellings = {_phrase(k): _phrase(v) for k, v in matching.spellings.items()}
+        vocabulary: Counter[str] = Counter()
+        for text in _strings_in(
+            [signals, negator_words, negating, not_negating, break_words, [q for q, _ in rule_questions]]
+            + ([dataclasses.astuple(generic_questions)] if generic_questions else [])
+            + [list(self._spellings.values())]
+        ):
+            vocabulary.update(_TOKEN.findall(_phrase(text)))
+        self._speller = _Speller(vocabulary, matching)
+        self._signal_words = frozenset(
+            word
+            for signal in signals
+            for key in ("phrases", "all_of")
+            for text in _strings_in(signal.get(key))
+            for word in _TOKEN.findall(_phrase(text))
+        )
+        if generic_questions:
+            self._lead = re.compile(rf"(?:{_words(generic_questions.leads)})(?!\w)")
+            self._subject: re.Pattern[str] | None = _whole(generic_questions.subjects)
+            gap = generic_questions.max_words_between
+            self._specific = re.compile(
+                rf"(?<!\w)(?:{_words(generic_questions.specific)})(?!\w)"
+                rf"|(?<!\w)(?:{_words(generic_questions.determiners)})(?:\s+\S+){{0,{gap}}}\s+"
+                rf"(?:{_words(generic_questions.children)})(?!\w)"
+            )
+            self._urgent = _whole(generic_questions.urgent)
+        else:
+            self._subject = None
 
     @classmethod
     def from_file(cls, path: Path = DEFAULT_PATH) -> EmergencySignals:
         """Read emergency_signals.yml; a malformed file raises ValueError naming the problem."""
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 - a safe loader
         try:
             negation = data["negation"]
             return cls(
@@ -126,21 +313,96 @@ class EmergencySignals:
                     (_strings(q["leads"], "rule_questions.leads"), int(q["max_words_between"]))
                     for q in data["rule_questions"]
                 ],
+                matching=_matching(data.get("matching")),
+                not_negating=_strings(negation["not_negating"], "negation.not_negating")
+                if "not_negating" in negation
+                else (),
+                generic_questions=_generic_questions(data.get("generic_questions")),
             )
         except (KeyError, TypeError) as error:
             raise ValueError(f"{path}: missing or malformed entry: {error}") from error
+
+    def canonical(self, text: str) -> list[str]:
+        """The sentences of `text` as matched: placeholders replaced, normalised,
+        spellings expanded, typos corrected, each padded with one space."""
+        text = text.casefold()
+        if self._placeholder is not None:
+            text = self._placeholder.sub(lambda m: self._placeholder_text[m.group(0)[: m.group(0).index("]") + 1]], text)
+        sentences = []
+        for sentence in _SENTENCE.split(normalise(text)):
+            sentence = _TOKEN.sub(self._token, _SPACES.sub(" ", sentence))
+            sentences.append(" " + _SPACES.sub(" ", sentence).strip() + " ")
+        return sentences
+
+    def signal_word(self, word: str) -> str | None:
+        """The word of a signal's phrases that `word` is, spells out or is a typing
+        slip of ("fire"; "isnt" -> "is not"; "fier" -> "fire"), else None. For
+        redaction: such a word is never a name, or the safety net could not see it."""
+        word = word.casefold()
+        if word in self._signal_words:
+            return word
+        spelled = self._spellings.get(word)
+        if spelled is not None:
+            return spelled if any(w in self._signal_words for w in spelled.split()) else None
+        corrected = self._speller.correct(word)
+        return corrected if corrected in self._signal_words else None
+
+    def _token(self, match: re.Match[str]) -> str:
+        token = match.group(0)
+        spelled = self._spellings.get(token)
+        return spelled if spelled is not None else self._speller.correct(token)
 
     def detect(self, text: str) -> EmergencyMatch | None:
         """The first signal found in `text`, or None."""
         if not isinstance(text, str) or not text:
             return None
-        for sentence in _SENTENCE.split(normalise(text)):
-            sentence = " " + _SPACES.sub(" ", sentence).strip() + " "
+        for sentence in self.canonical(text):
+            if self._is_generic_question(sentence):
+                continue
             for signal in self._signals:
                 found = self._find(signal, sentence)
                 if found:
                     return EmergencyMatch(signal.id, found)
         return None
+
+    def ruled_out(self, text: str) -> bool:
+        """True when `text` holds a signal's words but the signal list itself rules
+        the alarm out: negated ("she isn't in danger"), asked about in general, or
+        excluded by the signal's `unless_*` rules ("often left alone after school").
+
+        The NLU component uses it to overrule the classifier's own `emergency`
+        guess where the reviewed list has considered the words and decided; a
+        message with no signal words keeps the classifier's guess (it may be an
+        emergency put in words the list does not know).
+        """
+        if not isinstance(text, str) or not text.strip() or self.detect(text) is not None:
+            return False
+        for sentence in self.canonical(text):
+            for signal in self._signals:
+                if all(group.search(sentence) for group in signal.groups):
+                    return True
+        return self.asks_in_general(text)
+
+    def asks_in_general(self, text: str) -> bool:
+        """True when every sentence of `text` with words in it is a question about
+        children in general ("is a child left alone at 14 in danger?"), not about a
+        particular child now. The NLU component uses it to keep the classifier's own
+        `emergency` guesses from sounding an alarm for a question about danger."""
+        if not isinstance(text, str) or not text.strip():
+            return False
+        sentences = [s for s in self.canonical(text) if s.strip()]
+        return bool(sentences) and all(self._is_generic_question(s) for s in sentences)
+
+    def _is_generic_question(self, sentence: str) -> bool:
+        """Asked about children in general, with nothing about a particular child or now."""
+        if self._subject is None or not self._subject.search(sentence):
+            return False
+        if self._specific.search(sentence) or self._urgent.search(sentence):
+            return False
+        clauses = [clause.strip() for clause in self._clause_break.split(sentence)]
+        if any(self._subject.match(clause) for clause in clauses):
+            return False  # "a child has been left in a hot car": a report, not a question
+        return any(self._lead.match(clause) for clause in clauses)
 
     def _find(self, signal: _Signal, sentence: str) -> str | None:
         if signal.unless_in_sentence and signal.unless_in_sentence.search(sentence):
@@ -156,6 +418,8 @@ class EmergencySignals:
     def _discounted(self, sentence: str, start: int) -> bool:
         """Negated, or asked about, within the clause before `start`."""
         clause = self._clause_break.split(sentence[:start])[-1]
+        if self._not_negating is not None:
+            clause = self._not_negating.sub(" ", clause)
         if any(word in self._negators for word in clause.split()[-self._window :]):
             return True
         if self._negating_phrase.search(clause):
@@ -201,3 +465,66 @@ def _strings(value: Any, where: str) -> list[str]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
         raise ValueError(f"{where}: expected a non-empty list of phrases (quote yes/no/on/off and numbers)")
     return value
+
+
+def _strings_in(data: Any) -> Iterator[str]:
+    """Every string in nested lists, tuples and mappings (values only)."""
+    if isinstance(data, Mapping):
+        for value in data.values():
+            yield from _strings_in(value)
+    elif isinstance(data, (list, tuple)):
+        for item in data:
+            yield from _strings_in(item)
+    elif isinstance(data, str):
+        yield data
+
+
+def _mapping(value: Any, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and k.strip() and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValueError(f"{where}: expected a mapping of quoted text to quoted text")
+    return dict(value)
+
+
+def _matching(data: Any) -> Matching:
+    """The `matching` section; absent means no placeholders, spellings or typo correction."""
+    if data is None:
+        return NO_MATCHING
+    if not isinstance(data, Mapping):
+        raise ValueError("matching: expected a mapping")
+    fuzzy = data.get("fuzzy") or {}
+    if not isinstance(fuzzy, Mapping):
+        raise ValueError("matching.fuzzy: expected a mapping")
+    sizes = {key: fuzzy.get(key, 0) for key in ("min_length", "two_edits_from")}
+    for key, size in sizes.items():
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0 or (size and size < 3):
+            raise ValueError(f"matching.fuzzy.{key}: expected 0 (off) or a whole number >= 3")
+    keep = fuzzy.get("keep") or []
+    if not isinstance(keep, list) or not all(isinstance(w, str) for w in keep):
+        raise ValueError("matching.fuzzy.keep: expected a list of words (quote yes/no/on/off)")
+    return Matching(
+        placeholders=_mapping(data.get("placeholders"), "matching.placeholders"),
+        spellings=_mapping(data.get("spellings"), "matching.spellings"),
+        fuzzy_min_length=sizes["min_length"],
+        fuzzy_two_edits_from=sizes["two_edits_from"],
+        keep=frozenset(w.casefold() for w in keep),
+    )
+
+
+def _generic_questions(data: Any) -> GenericQuestions | None:
+    """The `generic_questions` section; absent means every question is read as a report."""
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        raise ValueError("generic_questions: expected a mapping")
+    gap = data.get("max_words_between")
+    if isinstance(gap, bool) or not isinstance(gap, int) or gap < 0:
+        raise ValueError("generic_questions.max_words_between: expected a whole number >= 0")
+    lists = {
+        key: _strings(list(_strings_in(data.get(key))) or None, f"generic_questions.{key}")
+        for key in ("leads", "subjects", "specific", "determiners", "children", "urgent")
+    }
+    return GenericQuestions(max_words_between=gap, **lists)

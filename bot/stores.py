@@ -6,21 +6,28 @@
   lock and a user turn is lost. Here every change is a single Redis command:
   tickets come from INCR (unique, ordered) and live in a sorted set; a ticket
   expires through its own key's TTL. Nothing is read-modified-written.
-- `StrictSQLTrackerStore`: Rasa logs an unreachable tracker database and
-  carries on in memory, so replicas silently stop sharing conversations. This
-  store checks the connection at start and exits with a clear message
-  instead; `ping()` is what the readiness check calls.
+- `StrictSQLTrackerStore` (the embedded SQLite default and the scaled
+  PostgreSQL set-up): Rasa logs an unreachable or corrupt tracker database and
+  carries on in memory, so conversations are silently neither kept nor
+  shared. This store checks the database at start and exits with a clear
+  message instead; `ping()` is what the readiness check calls. It also
+  forgets: when a turn set the `forget_conversation` slot ("forget this
+  conversation", "stop"), it deletes every stored event of that conversation
+  instead of saving the turn.
 """
 from __future__ import annotations
 
 import logging
 import time
 from collections import deque
+from pathlib import Path
 from typing import Any, Optional, Text
 
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 logger = logging.getLogger(__name__)
@@ -114,23 +121,67 @@ class TrackerStoreUnreachable(SystemExit):
     """
 
 
+FORGET_SLOT = "forget_conversation"
+
+
+def wants_forgetting(tracker: DialogueStateTracker) -> bool:
+    """True when the latest turn set the forget slot (see domain: it maps from the intent)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, SlotSet) and event.key == FORGET_SLOT and event.value:
+            return True
+        if isinstance(event, UserUttered):
+            return False
+    return False
+
+
 class StrictSQLTrackerStore(SQLTrackerStore):
-    """SQLTrackerStore that refuses to run without its database."""
+    """SQLTrackerStore that refuses to run without a working database, and forgets on request."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
         try:
-            self.ping()
+            super().__init__(*args, **kwargs)
+            self.ping(thorough=True)
         except Exception as error:
-            logger.critical("tracker store unreachable: %s", error)
+            logger.critical("tracker store unusable: %s", type(error).__name__)
             raise TrackerStoreUnreachable(
-                f"The tracker database at {self.engine.url!r} cannot be reached ({error}). "
-                "Refusing to start: without it, replicas would not share conversations."
+                f"The tracker database cannot be reached or used ({type(error).__name__}: {error}). "
+                "Refusing to start: conversations would be neither kept nor shared."
             ) from error
 
-    def ping(self) -> None:
-        """Raise if the database does not answer a trivial query."""
+    def ping(self, thorough: bool = False) -> None:
+        """Raise if the database does not answer a read of the events table.
+
+        For SQLite the file must still exist (a deleted file would be recreated
+        empty) and, at start (`thorough`), pass SQLite's quick integrity check.
+        """
         import sqlalchemy as sa
 
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            if not Path(url.database).is_file():
+                raise FileNotFoundError(f"the SQLite tracker database {url.database} is missing")
         with self.engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
+            connection.execute(sa.text("SELECT max(id) FROM events")).fetchall()
+            if thorough and url.get_backend_name() == "sqlite":
+                result = connection.execute(sa.text("PRAGMA quick_check")).scalar()
+                if result != "ok":
+                    raise RuntimeError(f"the SQLite tracker database failed its integrity check: {result}")
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the turn, or, when it asked to forget the conversation, delete all of it."""
+        if wants_forgetting(tracker):
+            self.forget(tracker.sender_id)
+            return
+        await super().save(tracker)
+
+    def forget(self, sender_id: Text) -> int:
+        """Delete every stored event of one conversation; return how many were deleted."""
+        with self.session_scope() as session:
+            deleted = (
+                session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .delete(synchronize_session=False)
+            )
+            session.commit()
+        logger.info("tracker store: a conversation was forgotten on request (%d events deleted)", deleted)
+        return int(deleted)

@@ -13,7 +13,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.base as base
 from actions.contacts import ActionAnswerContact
-from actions.emergency import ActionEmergencyRoute
 from actions.learning import ActionEscalation, ActionListGuides, ActionQuizAnswer, ActionQuizStart, ActionShowGuide
 from actions.questions import ActionAnswerQuestion, ActionFallbackSearch, ActionTellMeMore
 from actions.triage import ActionTriageBack, ActionTriageResult, ValidateTriageForm
@@ -125,17 +124,8 @@ def test_a_number_not_known_is_said_to_be_not_known() -> None:
     assert "not known" in text_of(messages).lower()
 
 
-# --- emergency -------------------------------------------------------------------
-
-def test_emergency_route_gives_the_local_route() -> None:
-    messages, _ = run(ActionEmergencyRoute(), tracker("child in danger", "emergency", area_entity("coventry")))
-    assert "024 7678 8555" in text_of(messages)
-
-
-def test_emergency_route_without_area_offers_the_areas() -> None:
-    messages, _ = run(ActionEmergencyRoute(), tracker("child in danger now", "emergency"))
-    assert len([b for m in messages for b in m.get("buttons") or []]) == 5
-
+# --- faults ---------------------------------------------------------------------
+# (The emergency reply itself needs no action: tests/safety/test_emergency_reply.py.)
 
 def test_a_broken_knowledge_database_still_gives_999(monkeypatch, tmp_path) -> None:
     broken = tmp_path / "broken.db"
@@ -143,7 +133,7 @@ def test_a_broken_knowledge_database_still_gives_999(monkeypatch, tmp_path) -> N
     monkeypatch.setenv("KNOWLEDGE_DB", str(broken))
     base.knowledge_store.cache_clear()
     dispatcher = CollectingDispatcher()
-    asyncio.run(ActionEmergencyRoute().run(dispatcher, tracker("danger", "emergency"), {}))
+    asyncio.run(ActionAnswerContact().run(dispatcher, tracker("coventry mash", "ask_contact"), {}))
     assert dispatcher.messages[0]["response"] == "utter_knowledge_unavailable"
 
 
@@ -162,6 +152,24 @@ def test_typed_answers_fill_the_triage_slots() -> None:
                    "triage_age_band", "yes she's 15")
     assert got["triage_age_band"] == "12_17"
     assert got["requested_slot"] == "triage_disabled"
+
+
+@pytest.mark.parametrize("text, expected", [("zephan is 2", "1_4"), ("Marnie never has lunch", None)])
+def test_typed_text_is_read_by_the_form_and_only_the_value_read_is_kept(text: str, expected: Any) -> None:
+    slots = {"area": "wakefield", "triage_immediate_danger": "no", "role": "not_given",
+             "requested_slot": "triage_age_band"}
+    _, events = run(ValidateTriageForm(), tracker(text, "inform", slots=slots, active_loop="triage_form"))
+    got = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert got["triage_age_band"] == expected
+    assert text not in [e.get("value") for e in events]
+
+
+def test_a_side_question_is_not_read_as_an_answer() -> None:
+    slots = {"area": "wakefield", "triage_immediate_danger": "no", "role": "not_given",
+             "requested_slot": "triage_age_band"}
+    _, events = run(ValidateTriageForm(), tracker("what is neglect", "ask_definition", slots=slots,
+                                                  active_loop="triage_form"))
+    assert not [e for e in events if e.get("event") == "slot" and e["name"] != "requested_slot"]
 
 
 def test_an_area_typed_as_an_alias_is_resolved() -> None:
@@ -233,3 +241,29 @@ def test_guides_can_be_listed_and_shown() -> None:
     assert len(buttons) >= 3
     messages, _ = run(ActionShowGuide(), tracker("one minute guide on was not brought", "ask_guide"))
     assert "What it is" in text_of(messages)
+
+
+@pytest.mark.parametrize("level", [99, "abc", None, 0, "3; DROP"])
+def test_a_quiz_answer_that_is_not_a_level_asks_again(level) -> None:
+    started, events = run(ActionQuizStart(), tracker("quiz me", "start_quiz"))
+    state = next(e["value"] for e in events if e["name"] == "quiz_state")
+    answer = tracker("", "quiz_answer", [{"entity": "quiz_level", "value": level}], slots={"quiz_state": state})
+    messages, events = run(ActionQuizAnswer(), answer)
+    assert "Scenario 1 of" in text_of(messages) and events == []
+
+
+@pytest.mark.parametrize("step", ["abc", 99, -1, None])
+def test_an_escalation_step_that_is_not_a_step_starts_at_step_1(step) -> None:
+    messages, _ = run(ActionEscalation(), tracker("", "ask_escalation", [{"entity": "step", "value": step}],
+                                                 slots={"area": "coventry"}))
+    assert "Step 1 of" in text_of(messages)
+
+
+def test_an_action_that_fails_gives_a_clear_reply_not_an_error(monkeypatch) -> None:
+    def boom(*args, **kwargs):
+        raise RuntimeError("a failure quoting the tracker: Tom Baker")
+
+    monkeypatch.setattr(ActionAnswerContact, "respond", boom)
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionAnswerContact().run(dispatcher, tracker("coventry mash", "ask_contact"), {}))
+    assert events == [] and dispatcher.messages[0]["response"] == "utter_default"

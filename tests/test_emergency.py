@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.emergency import DEFAULT_PATH, EmergencyMatch, EmergencySignals, normalise
+from bot.emergency import DEFAULT_PATH, EmergencyMatch, EmergencySignals, normalise, osa_distance
 from bot.redaction import default_redactor
 
 
@@ -365,3 +365,121 @@ def test_the_file_cites_its_sources_and_review_date() -> None:
 def test_detect_never_raises(signals: EmergencySignals, text: str) -> None:
     match = signals.detect(text)
     assert match is None or (match.signal and match.phrase)
+
+
+# --- Canonical form: spellings, typing slips, placeholders --------------------
+
+@pytest.mark.parametrize(
+    ("message", "signal"),
+    [
+        ("cant wake mum, baby crying", "medical_emergency"),
+        ("the bbay hasnt eaten in 2 days and theres no one home", "young_child_left_alone"),
+        ("…had to leave his baby sister at home by herself", "child_alone"),
+        ("the baby isnt breathing", "medical_emergency"),
+        ("baby not breathng", "medical_emergency"),
+        ("hes got a knfie", "weapon"),
+        ("shes unconcious", "unconscious"),
+        ("plz send police rn", "police_or_999_now"),
+        ("[name] is unconscious and not breathing", "medical_emergency"),
+        ("he says his stepdad hit him last night and he's scared to go home, what do I do?", "afraid_to_go_home"),
+        ("the baby isn't breathing what do i do?", "medical_emergency"),
+        ("what should I do, a child has been left alone in a hot car", "child_alone"),
+    ],
+)
+def test_misspelt_and_questioning_reports_still_fire(signals: EmergencySignals, message: str, signal: str) -> None:
+    match = signals.detect(message)
+    assert match is not None and match.signal == signal, (message, match, signals.canonical(message))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "her dad [name] is from Poland",
+        "We meet on Monday [date] about the Child in Need Plan",
+        "is a child left alone at 14 in danger?",
+        "at what age can a child be left home alone?",
+        "what counts as immediate danger?",
+        "when should I call 999 rather than the MASH?",
+        "not [NHS number] in immediate danger",
+        "the children are home alone most [name] evenings, the eldest is 10",
+        "mum isn't responding [name] to the baby's cues",
+        "she is often left on her own after [school]",
+        "where is the safeguarding policy",
+        "the family live along the canal",
+    ],
+)
+def test_placeholders_general_questions_and_real_words_do_not_fire(signals: EmergencySignals, message: str) -> None:
+    assert signals.detect(message) is None, (message, signals.canonical(message))
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("cant wake HIM", [" can not wake him "]),
+        ("the bbay isnt breathng", [" the baby is not breathing "]),
+        ("pls hurry rn", [" please hurry right now "]),
+        ("[name]'s mum. [NHS number] ok", [" mum ", " ok "]),
+        ("after [school]", [" after school "]),
+        ("the policy and the plan", [" the policy and the plan "]),  # real words are kept
+        ("in Y7, 3rd lesson", [" in y7, 3rd lesson "]),  # numbers and short words are kept
+    ],
+)
+def test_canonical_form(signals: EmergencySignals, text: str, sentences: list[str]) -> None:
+    assert signals.canonical(text) == sentences
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [("baby", "baby", 0), ("bbay", "baby", 1), ("babby", "baby", 1), ("bay", "baby", 1), ("bady", "baby", 1),
+     ("unconsious", "unconscious", 1), ("unconcious", "unconscious", 1), ("uncnocsious", "unconscious", 2),
+     ("fire", "knife", 3), ("", "abc", 3)],
+)
+def test_osa_distance(a: str, b: str, distance: int) -> None:
+    assert osa_distance(a, b, 2) == min(distance, 3)
+    assert osa_distance(b, a, 2) == min(distance, 3)
+
+
+def test_typo_correction_reaches_two_edits_only_for_long_words(signals: EmergencySignals) -> None:
+    assert signals.canonical("uncnocsious") == [" unconscious "]  # 11 letters, two edits
+    assert signals.canonical("bbya") == [" bbya "]  # 4 letters, two edits: left alone
+
+
+def test_without_the_matching_sections_the_old_exact_matching_applies(tmp_path: Path) -> None:
+    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    del data["matching"], data["generic_questions"]
+    path = tmp_path / "signals.yml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    signals = EmergencySignals.from_file(path)
+    assert signals.detect("the baby is not breathing") == EmergencyMatch("medical_emergency", "not breathing")
+    assert signals.detect("the bbay is not braething") is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["matching"]["fuzzy"].update(min_length="4"), "min_length"),
+        (lambda d: d["matching"]["fuzzy"].update(two_edits_from=2), "two_edits_from"),
+        (lambda d: d["matching"]["fuzzy"].update(keep="policy"), "keep"),
+        (lambda d: d["matching"].update(placeholders=["[name]"]), "placeholders"),
+        (lambda d: d["matching"].update(spellings={"cant": 1}), "spellings"),
+        (lambda d: d["generic_questions"].pop("leads"), "generic_questions.leads"),
+        (lambda d: d["generic_questions"].update(max_words_between=-1), "max_words_between"),
+        (lambda d: d["negation"].update(not_negating=[]), "not_negating"),
+    ],
+)
+def test_a_malformed_matching_section_is_rejected(tmp_path: Path, change: object, message: str) -> None:
+    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    change(data)  # type: ignore[operator]
+    path = tmp_path / "signals.yml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        EmergencySignals.from_file(path)
+
+
+def test_kept_words_are_real_words_not_signal_words() -> None:
+    """`keep` must not list a word of a signal: that word would then never be a typo target."""
+    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    keep = set(data["matching"]["fuzzy"]["keep"])
+    assert {"infact", "atone", "lamp", "turn", "make"} <= keep
+    signals = EmergencySignals.from_file(DEFAULT_PATH)
+    assert not {word for word in keep if signals.signal_word(word) == word}

@@ -31,7 +31,7 @@ EXPECTED_INTENTS = frozenset(
         # conversation
         "greet", "goodbye", "thank", "bot_capabilities", "out_of_scope",
         "affirm", "deny", "dont_know", "inform", "emergency", "start_triage",
-        "go_back", "stop", "request_summary", "tell_me_more",
+        "go_back", "stop", "forget", "request_summary", "tell_me_more",
         # contacts
         "ask_contact",
         # learning

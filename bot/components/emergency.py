@@ -1,10 +1,17 @@
 """A Rasa NLU component that makes the emergency intent deterministic.
 
-DIET may misclassify an urgent message it has never seen; a practitioner with
-a child in immediate danger must get 999 anyway. This component runs after
-the intent classifier and, when the text matches an immediate-danger signal
-from knowledge/safety/emergency_signals.yml (see bot.emergency), sets the
-intent to `emergency` with full confidence. Anything else is left untouched.
+The classifier may misclassify an urgent message it has never seen; a
+practitioner with a child in immediate danger must get 999 anyway. This
+component runs LAST in the pipeline (after the FallbackClassifier, so that
+nothing downstream can replace its decision with `nlu_fallback`) and, when the
+text matches an immediate-danger signal from
+knowledge/safety/emergency_signals.yml (see bot.emergency), sets the intent to
+`emergency` with full confidence and halves every other confidence in the
+ranking, so no ambiguity check can ever read the ranking as a tie. When the
+classifier guessed `emergency` but the reviewed signal list has considered the
+words and ruled the alarm out (negated: "she isn't in danger"; a question about
+danger in general: "at what age can a child be left alone?"; a habit, not now),
+the classifier's next intent is taken instead. Anything else is left untouched.
 """
 from __future__ import annotations
 
@@ -19,7 +26,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.emergency import EmergencySignals
+from bot.emergency import DEFAULT_PATH, EmergencySignals
 
 EMERGENCY_INTENT = "emergency"
 
@@ -32,7 +39,8 @@ class EmergencyOverride(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"signals": "knowledge/safety/emergency_signals.yml"}
+        # None: this checkout's knowledge/safety/emergency_signals.yml, wherever Rasa runs from.
+        return {"signals": None}
 
     def __init__(self, signals: EmergencySignals) -> None:
         self._signals = signals
@@ -45,7 +53,8 @@ class EmergencyOverride(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "EmergencyOverride":
-        return cls(EmergencySignals.from_file(Path(config["signals"])))
+        path = config.get("signals")
+        return cls(EmergencySignals.from_file(Path(path) if path else DEFAULT_PATH))
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -57,12 +66,28 @@ class EmergencyOverride(GraphComponent):
 
     def _override(self, message: Message) -> None:
         text: Optional[str] = message.get(TEXT)
-        if not text or self._signals.detect(text) is None:
+        if not text:
+            return
+        if self._signals.detect(text) is None:
+            if self._signals.ruled_out(text):
+                self._not_an_alarm(message)
             return
         ranking = [{"name": EMERGENCY_INTENT, "confidence": 1.0}] + [
-            entry
+            {**entry, "confidence": float(entry.get("confidence") or 0.0) / 2}
             for entry in message.get(INTENT_RANKING_KEY) or []
             if entry.get("name") != EMERGENCY_INTENT
         ]
         message.set(INTENT, {"name": EMERGENCY_INTENT, "confidence": 1.0}, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
+    @staticmethod
+    def _not_an_alarm(message: Message) -> None:
+        """The classifier's `emergency` guess gives way to its next intent."""
+        intent = message.get(INTENT) or {}
+        if intent.get("name") != EMERGENCY_INTENT:
+            return
+        ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name") != EMERGENCY_INTENT]
+        if not ranking:
+            return
+        message.set(INTENT, dict(ranking[0]), add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

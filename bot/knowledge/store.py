@@ -7,6 +7,7 @@ needs it. Every method returns the frozen models of `bot.knowledge.models`.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 import json
 import re
 import sqlite3
@@ -73,6 +74,51 @@ def is_open(hours: OfficeHours, local: datetime) -> bool:
     """Whether `local` (a Europe/London time) falls within the office hours."""
     span = hours.days.get(DAY_KEYS[local.weekday()])
     return span is not None and span.start <= local.strftime("%H:%M") < span.end
+
+
+def plan_contacts(area: Area | None, national: Mapping[str, Route], when: datetime) -> ContactPlan:
+    """Who to contact for `area` at `when` (timezone-aware, read in Europe/London).
+
+    `national` holds the national routes by id ("emergency", "nspcc", "non_emergency").
+    A pure function of the records, so the Rasa server can use it without the database.
+    """
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError("contacts() needs a timezone-aware datetime")
+    local = when.astimezone(ZoneInfo(LONDON))
+    emergency, nspcc, non_emergency = (national[k] for k in ("emergency", "nspcc", "non_emergency"))
+    if area is None:
+        return ContactPlan(
+            area=None,
+            local_time=local,
+            in_office_hours=False,
+            office_hours_known=False,
+            office_hours_note="",
+            now_route=nspcc,
+            emergency=emergency,
+            nspcc=nspcc,
+            non_emergency=non_emergency,
+            needs_area=True,
+        )
+    in_hours = is_open(area.office_hours, local)
+    front_door, out_of_hours = area.routes.get("front_door"), area.routes.get("out_of_hours")
+    now = (front_door or out_of_hours) if in_hours else (out_of_hours or front_door)
+    if now is None:  # the validator requires one of the two for every area
+        raise KnowledgeUnavailable(f"area {area.id} has no front door or out-of-hours route: {REBUILD}")
+    return ContactPlan(
+        area=area,
+        local_time=local,
+        in_office_hours=in_hours,
+        office_hours_known=area.office_hours.known,
+        office_hours_note=area.office_hours.note,
+        now_route=now,
+        emergency=emergency,
+        nspcc=nspcc,
+        non_emergency=non_emergency,
+        front_door=front_door,
+        out_of_hours=out_of_hours,
+        early_help=area.routes.get("early_help"),
+        escalation=area.routes.get("escalation"),
+    )
 
 
 class KnowledgeStore:
@@ -174,44 +220,8 @@ class KnowledgeStore:
 
     def contacts(self, area_id: str | None, when: datetime) -> ContactPlan:
         """Who to contact now; `when` must be timezone-aware (it is read in Europe/London)."""
-        if when.tzinfo is None or when.utcoffset() is None:
-            raise ValueError("contacts() needs a timezone-aware datetime")
-        local = when.astimezone(ZoneInfo(LONDON))
-        emergency, nspcc, non_emergency = (self.national(k) for k in ("emergency", "nspcc", "non_emergency"))
-        area = self.area(area_id) if area_id else None
-        if area is None:
-            return ContactPlan(
-                area=None,
-                local_time=local,
-                in_office_hours=False,
-                office_hours_known=False,
-                office_hours_note="",
-                now_route=nspcc,
-                emergency=emergency,
-                nspcc=nspcc,
-                non_emergency=non_emergency,
-                needs_area=True,
-            )
-        in_hours = is_open(area.office_hours, local)
-        front_door, out_of_hours = area.routes.get("front_door"), area.routes.get("out_of_hours")
-        now = (front_door or out_of_hours) if in_hours else (out_of_hours or front_door)
-        if now is None:  # the validator requires one of the two for every area
-            raise KnowledgeUnavailable(f"area {area.id} has no front door or out-of-hours route: {REBUILD}")
-        return ContactPlan(
-            area=area,
-            local_time=local,
-            in_office_hours=in_hours,
-            office_hours_known=area.office_hours.known,
-            office_hours_note=area.office_hours.note,
-            now_route=now,
-            emergency=emergency,
-            nspcc=nspcc,
-            non_emergency=non_emergency,
-            front_door=front_door,
-            out_of_hours=out_of_hours,
-            early_help=area.routes.get("early_help"),
-            escalation=area.routes.get("escalation"),
-        )
+        national = {k: self.national(k) for k in ("emergency", "nspcc", "non_emergency")}
+        return plan_contacts(self.area(area_id) if area_id else None, national, when)
 
     # Guidance and guides
 

@@ -94,6 +94,45 @@ def test_action_server_down_still_gives_the_emergency_route(faulty):
         proxy.mode = "forward"
 
 
+def _to_the_area_question(assistant: Assistant) -> Conversation:
+    chat = Conversation(assistant)
+    chat.say("I'm worried about a child")
+    chat.press(lambda b: '"wandsworth"' in b["payload"])
+    return chat
+
+
+@pytest.mark.parametrize("mode", ["down", "slow"])
+@pytest.mark.parametrize("in_triage", [False, True], ids=["outside", "in-triage"])
+def test_the_emergency_reply_with_the_local_route_needs_no_action_server(faulty, mode, in_triage):
+    """999 and the area's route come from the Rasa server alone, at once, even mid-triage."""
+    assistant, proxy = faulty
+    chat = _to_the_area_question(assistant) if in_triage else Conversation(assistant)
+    if not in_triage:
+        chat.say("wandsworth front door number")
+    proxy.mode = mode
+    try:
+        started = time.monotonic()
+        chat.say("the toddler has drunk bleach")
+        elapsed = time.monotonic() - started
+    finally:
+        proxy.mode = "forward"
+    first = chat.replies[0]["text"]
+    assert "999" in first and "Wandsworth" in first, chat.transcript
+    assert "020 8871 6000" in first or "MASH" in first, chat.transcript  # out of hours, or in office hours
+    assert elapsed < 2.0, f"the 999 reply took {elapsed:.1f} s with the action server {mode}"
+    print(f"time to the 999 reply, action server {mode}, {'in' if in_triage else 'outside'} the triage: "
+          f"{elapsed * 1000:.0f} ms")
+
+
+def test_after_an_emergency_the_triage_carries_on(faulty):
+    assistant, _ = faulty
+    chat = _to_the_area_question(assistant)
+    chat.say("a child is in danger right now, call the police")
+    assert "999" in chat.text and "carry on" in chat.text
+    chat.press(lambda b: b["payload"].endswith('"no"}')) if chat.buttons else chat.say("no")
+    assert chat.buttons and "role" in chat.text.lower(), chat.transcript
+
+
 def test_slow_action_server_gets_a_safe_reply_in_time(faulty):
     assistant, proxy = faulty
     proxy.mode = "slow"
@@ -158,3 +197,30 @@ def test_the_http_api_requires_its_token(faulty):
     assert requests.get(url, timeout=30).status_code == 401
     assert requests.get(url, params={"token": "wrong"}, timeout=30).status_code == 401
     assert requests.get(url, params={"token": API_TOKEN}, timeout=30).status_code == 200
+
+
+def test_a_corrupt_tracker_database_stops_the_start_loudly(tmp_path):
+    """Rasa would otherwise keep conversations in memory and still say it was ready."""
+    broken = make_assistant(tmp_path)
+    broken.tracker_db.write_bytes(b"this is not a database" * 1000)
+    broken.start_rasa()
+    try:
+        with pytest.raises(RuntimeError, match="exited during start-up"):
+            broken.wait_ready(timeout=180)
+    finally:
+        broken.stop()
+    log = next(tmp_path.glob("rasa-*.log")).read_text(errors="replace")
+    assert "tracker database cannot be reached or used" in log and "Refusing to start" in log
+
+
+def test_readiness_tells_the_truth_when_the_tracker_database_breaks(tmp_path):
+    running = make_assistant(tmp_path)
+    running.start_rasa()
+    try:
+        running.wait_ready()
+        ready = f"{running.base_url}/webhooks/health/ready"
+        assert requests.get(ready, timeout=30).status_code == 200
+        running.tracker_db.unlink()
+        assert requests.get(ready, timeout=30).status_code == 503
+    finally:
+        running.stop()
