@@ -59,8 +59,16 @@ class FakeRasa:
             raise self.error
 
 
+# What the fake conversation's latest reply offered as buttons.
+OFFERED = frozenset({'/choose{"area": "Tom"}', "/greet", "/choose@0.9", '/choose{"x": "y"}'})
+
+
+async def offered(sender_id: str) -> frozenset:
+    return OFFERED
+
+
 def guard(deadline: float = 2.0, redact: Any = redact) -> MessageGuard:
-    return MessageGuard(TEXTS, clean, redact, deadline_seconds=deadline)
+    return MessageGuard(TEXTS, clean, redact, deadline_seconds=deadline, offers=offered)
 
 
 def handle(
@@ -84,12 +92,15 @@ def handle(
         ('/choose{"area": "Tom"}', '/choose{"area": "Tom"}', {"redacted": [], "truncated": False}),
         ("/greet", "/greet", {"redacted": [], "truncated": False}),
         ("/choose@0.9", "/choose@0.9", {"redacted": [], "truncated": False}),
-        ('/choose{"area": Tom', '/choose{"area": [name]', {"redacted": ["name"], "truncated": False}),
-        ("/hello Tom", "/hello [name]", {"redacted": ["name"], "truncated": False}),
+        ('/choose{"area": Tom', "choose area [name]", {"redacted": ["name"], "truncated": False}),
+        ("/hello Tom", "hello [name]", {"redacted": ["name"], "truncated": False}),
+        ('/choose{"area": "Tom 07700"}', "choose area [name] 07700", {"redacted": ["name"], "truncated": False}),
+        ('/choose{"area":"Tom"}', "choose area [name]", {"redacted": ["name"], "truncated": False}),
         ("x" * 60, "x" * 50, {"redacted": [], "truncated": True}),
     ],
-    ids=["plain", "redacted", "payload-json-untouched", "payload", "payload-confidence",
-         "broken-payload-is-text", "not-a-payload", "truncated"],
+    ids=["plain", "redacted", "offered-payload-untouched", "payload", "payload-confidence",
+         "broken-payload-is-words", "not-a-payload-is-words", "unoffered-payload-is-redacted-words",
+         "payload-typed-differently-is-words", "truncated"],
 )
 def test_rasa_receives_sanitised_redacted_text_and_only_the_kinds(
     text: str, rasa_sees: str, metadata: Dict[str, Any]
@@ -302,11 +313,12 @@ def test_texts_fall_back_to_built_in_ones_that_still_say_999(
 
 
 def test_a_guard_built_without_any_knowledge_still_answers_with_999(tmp_path: Path) -> None:
-    built = guard_from_credentials({"knowledge_dir": str(tmp_path / "nothing-here")})
+    built = guard_from_credentials({"knowledge_dir": str(tmp_path / "nothing-here")}, offers=offered)
     rasa = FakeRasa()
     assert handle("hello there", rasa, built) == [BUILT_IN_SAFE_REPLY]  # no redactor: nothing goes to Rasa
     assert rasa.received == []
-    assert handle('/choose{"x": "y"}', rasa, built) == ["Rasa's answer"]  # payloads need no redaction
+    assert handle('/choose{"x": "y"}', rasa, built) == ["Rasa's answer"]  # offered payloads need no redaction
+    assert handle('/choose{"x": "Tom"}', rasa, built) == [BUILT_IN_SAFE_REPLY]  # typed by hand: text
 
 
 @pytest.mark.parametrize("credentials, deadline", [(None, 8.0), ({}, 8.0), ({"reply_deadline_seconds": 3}, 3.0)])
@@ -359,11 +371,11 @@ def test_rest_keeps_its_name_and_url() -> None:
         (FakeRasa(), {"sender": "a", "message": "  "}, [TEXTS.empty_prompt]),
         (FakeRasa(), {"sender": "a"}, [TEXTS.empty_prompt]),
         (FakeRasa(), {"sender": "a", "message": {"not": "text"}}, [TEXTS.empty_prompt]),
-        (FakeRasa(), ["not", "an", "object"], [TEXTS.empty_prompt]),
+        (FakeRasa(), {"sender": "a"}, [TEXTS.empty_prompt]),
         (FakeRasa(replies=[], error=RuntimeError("boom")), {"sender": "a", "message": "hello"}, [TEXTS.safe_reply]),
         (FakeRasa(replies=[]), {"sender": "a", "message": "hello"}, [TEXTS.safe_reply]),
     ],
-    ids=["answer", "redacted", "blank", "no-message", "message-not-text", "body-not-object", "raises", "no-reply"],
+    ids=["answer", "redacted", "blank", "no-message", "message-not-text", "no-message-key", "raises", "no-reply"],
 )
 def test_rest_replies(rasa: FakeRasa, body: Any, expected: List[str]) -> None:
     replies = json.loads(rest_exchange(rasa, body))
@@ -382,3 +394,42 @@ def test_rest_streaming_as_used_by_the_rasa_console_is_guarded() -> None:
     rasa = FakeRasa(replies=[], error=RuntimeError("boom"))
     lines = rest_exchange(rasa, {"sender": "a", "message": "hello"}, "?stream=true").splitlines()
     assert [json.loads(line)["text"] for line in lines if line.strip()] == [TEXTS.safe_reply]
+
+
+# -- hand-typed payloads ------------------------------------------------------
+
+
+def test_a_payload_the_channel_made_passes_even_if_not_offered() -> None:
+    rasa = FakeRasa()
+    handle('/choose{"area": "wakefield"}', rasa, metadata={"channel_payload": True})
+    assert [m.text for m in rasa.received] == ['/choose{"area": "wakefield"}']
+
+
+def test_the_tracker_store_is_asked_only_for_messages_that_look_like_payloads() -> None:
+    asked: List[str] = []
+
+    async def spy(sender_id: str) -> frozenset:
+        asked.append(sender_id)
+        return frozenset()
+
+    rasa = FakeRasa()
+    guarded = MessageGuard(TEXTS, clean, redact, offers=spy)
+    handle("what is neglect?", rasa, guarded)
+    handle("/start_triage", rasa, guarded)
+    assert asked == ["sender-1"]
+    assert [m.text for m in rasa.received] == ["what is neglect?", "start_triage"]
+
+
+def test_offered_payloads_are_the_buttons_since_the_last_user_message() -> None:
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+    from bot.channels.guard import offered_payloads
+
+    events = [
+        BotUttered("old", {"buttons": [{"title": "Old", "payload": "/old"}]}),
+        UserUttered("hi"),
+        ActionExecuted("utter_greet"),
+        BotUttered("a", {"buttons": [{"title": "A", "payload": "/a"}]}),
+        BotUttered("b", {"buttons": [{"title": "B", "payload": '/b{"x": 1}'}, {"title": "no payload"}]}),
+    ]
+    assert offered_payloads(events) == frozenset({"/a", '/b{"x": 1}'})

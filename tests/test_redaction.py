@@ -43,6 +43,8 @@ def knowledge_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("knowledge")
     (root / "safety").mkdir()
     shutil.copy(PRIVACY, root / "safety" / "privacy.yml")
+    for word_list in PRIVACY.parent.glob("*.txt"):  # first names, surnames, dictionary
+        shutil.copy(word_list, root / "safety" / word_list.name)
     (root / "areas").mkdir()
     (root / "national.yml").write_text(yaml.safe_dump(NATIONAL), encoding="utf-8")
     (root / "areas" / "kingston_richmond.yml").write_text(yaml.safe_dump(AREA), encoding="utf-8")
@@ -116,6 +118,10 @@ POSITIVES = [
     ("NHS number 943 476 5919", {"nhs_number"}, ["943 476 5919"], ["NHS number"]),
     ("nhs no 943-476-5919", {"nhs_number"}, ["5919"], ["nhs no"]),
     ("9434765919", {"nhs_number"}, ["9434765919"], []),
+    # Ten digits that fail the modulus-11 check are NHS numbers too (a mistyped
+    # NHS number still identifies); these two were in NEGATIVES before.
+    ("NHS number 943 476 5918", {"nhs_number"}, ["943 476 5918"], ["NHS number"]),
+    ("1234567890", {"nhs_number"}, ["1234567890"], []),
     # a 10-digit string failing the check that looks like a phone number
     ("ring 0123 456 780", {"phone"}, ["0123 456 780"], ["ring"]),
     # phones
@@ -182,8 +188,6 @@ NEGATIVES = [
     "aged 7 in the park, a 15 minute walk or a 2 hour drive from school",
     "she has 3 siblings and 2 may need help",
     "in Y7 5th lesson",
-    "NHS number 943 476 5918",  # fails the modulus-11 check and is not a phone number
-    "1234567890",
     "What is Start Again Syndrome?",
     "Tell me about Professional Curiosity and the Voice of the Child",
     "Please Help Me With A Child Who Is Hungry",
@@ -266,7 +270,9 @@ def test_nhs_number_check_digit(digits: str, valid: bool) -> None:
 
 
 def test_kinds_are_sorted_and_known(redactor: Redactor) -> None:
-    result = redactor.redact("Tom Baker, 07700 900123, KT1 1AA, 12/05/2014, a@b.org, 943 476 5919, 3 Mill Lane")
+    result = redactor.redact(
+        "Tom Baker, 07700 900123, KT1 1AA, 12/05/2014, a@b.org, 943 476 5919, 3 Mill Lane, Quillbyfell Primary School"
+    )
     assert result.kinds == tuple(sorted(KINDS))
     assert result == Redaction(text=result.text, kinds=result.kinds)
 
@@ -319,7 +325,8 @@ def test_long_message_is_fast(redactor: Redactor) -> None:
     chunk = "my pupil Tom Baker, DOB 12/05/2014, lives at 12 Acacia Avenue KT1 1AA, mum on 07700 900123. "
     message = (chunk * 120)[:10_000]
     # CPU time of this process (best of 5), so that other work on a shared
-    # machine does not make the test flaky; a typical run takes about 15 ms.
+    # machine does not make the test flaky; a typical run takes about 25 ms
+    # (15 ms before the name lists and the dates in words).
     timings = []
     for _ in range(5):
         start = time.process_time()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.sanitise import Cleaned, clean
+from bot.sanitise import Cleaned, clean, strip_invisible
 
 
 class Unprintable:
@@ -34,7 +34,9 @@ class Unprintable:
         (b"bytes \xff in", Cleaned("bytes \ufffd in", truncated=False, empty=False)),
         (42, Cleaned("42", truncated=False, empty=False)),
         (Unprintable(), Cleaned("", truncated=False, empty=True)),
-        ("🙂 👶🏽 ‏مرحبا", Cleaned("🙂 👶🏽 ‏مرحبا", truncated=False, empty=False)),
+        # The right-to-left mark before the Arabic word is a format character:
+        # it goes, like every invisible character that could hide a name.
+        ("🙂 👶🏽 \u200fمرحبا", Cleaned("🙂 👶🏽 مرحبا", truncated=False, empty=False)),
     ],
 )
 def test_clean(value: object, expected: Cleaned) -> None:
@@ -101,3 +103,42 @@ def test_clean_never_raises_and_its_output_is_tidy(value: object, max_chars: int
 def test_clean_is_idempotent(value: str) -> None:
     once = clean(value)
     assert clean(once.text).text == once.text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Ma\u200brnie is hungry", "Marnie is hungry"),  # zero-width space
+        ("Mar\u00adnie", "Marnie"),  # soft hyphen
+        ("Ma\u200crnie Ma\u200drnie", "Marnie Marnie"),  # zero-width (non-)joiner between Latin letters
+        ("Mar\u2060nie", "Marnie"),  # word joiner
+        ("\ufeffMarnie\ufeff", "Marnie"),  # byte-order marks
+        ("\u200eMarnie\u200f \u202aQuill\u202c \u2066Tom\u2069 \u061cX", "Marnie Quill Tom X"),  # bidi marks
+        ("Ma\ufe0frnie Ma\u034frnie Ma\u3164rnie", "Marnie Marnie Marnie"),  # variation selector, CGJ, filler
+        ("M\u200ba\u200br\u200bn\u200bi\u200be", "Marnie"),
+        ("0770\u200b0 900\u00ad318", "07700 900318"),
+        # emoji sequences and joining scripts keep what builds them
+        ("👨\u200d👩\u200d👧 family", "👨\u200d👩\u200d👧 family"),
+        ("❤\ufe0f", "❤\ufe0f"),
+        ("🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f", "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"),
+        ("می\u200cخواهم", "می\u200cخواهم"),  # Persian: the ZWNJ is part of the spelling
+    ],
+)
+def test_invisible_characters_are_removed(value: str, expected: str) -> None:
+    assert clean(value).text == expected
+
+
+def test_no_format_character_survives_outside_emoji_and_joining_scripts() -> None:
+    every_cf = "".join(chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf")
+    assert clean(f"a{every_cf}b").text == "ab"
+    assert strip_invisible("plain ascii") == "plain ascii"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Cf", "Mn", "So", "Zs")), max_size=60))
+def test_format_characters_never_sit_between_latin_letters(value: str) -> None:
+    text = clean(value).text
+    assert clean(text).text == text
+    for before, ch, after in zip(text, text[1:], text[2:]):
+        if unicodedata.category(ch) == "Cf":
+            assert not (before.isascii() and before.isalpha() and after.isascii() and after.isalpha()), repr(text)

@@ -8,8 +8,12 @@ Each channel wraps the ``on_new_message`` callback it receives in
   metadata (``{"redacted": ["date", "name"], "truncated": false}``), and the
   practitioner is first sent the privacy notice;
 * answers empty input itself, without calling Rasa;
-* passes button payloads (``/intent{...}``) through unredacted, so their JSON
-  stays intact;
+* passes a button payload (``/intent{...}``) through unchanged only when it is
+  one the assistant has just offered (a button of its latest reply, looked up
+  in the tracker store) or one the channel itself produced (a Teams card
+  press); any other payload, typed by hand, is turned into plain words and
+  redacted like any text, so nothing typed reaches a slot or an entity
+  unredacted;
 * sends the safe reply (apology, 999, NSPCC helpline, safeguarding lead) when
   processing raises, sends nothing, or misses the deadline.
 
@@ -32,12 +36,19 @@ from typing import Any, Awaitable, Callable, Collection, Dict, Iterable, List, M
 import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
+import bot.logs
 import bot.redaction
 import bot.sanitise
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
+# The payloads the assistant offered a conversation in its latest reply.
+OffersFn = Callable[[str], Awaitable[Collection[str]]]
+
+# Metadata a channel sets on a message whose text it built from a button press
+# itself (Teams card actions), rather than from what the user typed.
+CHANNEL_PAYLOAD = "channel_payload"
 
 DEFAULT_DEADLINE_SECONDS = 8.0
 
@@ -150,6 +161,45 @@ def load_safety_texts(knowledge_dir: Path) -> SafetyTexts:
     )
 
 
+def payload_as_text(text: str) -> str:
+    """A payload nobody offered, as plain words: "/choose{"area": "x"}" -> "choose area x".
+
+    Rasa would otherwise parse it as an intent with entities, unredacted.
+    """
+    return " ".join(re.sub(r'[/{}\[\]":,@]+', " ", text).split())
+
+
+def offered_payloads(events: Iterable[Any]) -> frozenset[str]:
+    """The button payloads of the bot messages after the latest user message.
+
+    `events` are Rasa events (objects with `data`, as in a tracker) in order.
+    """
+    offered: set[str] = set()
+    for event in reversed(list(events)):
+        name = type(event).__name__
+        if name == "UserUttered":
+            break
+        if name == "BotUttered":
+            for button in (getattr(event, "data", None) or {}).get("buttons") or []:
+                payload = button.get("payload") if isinstance(button, Mapping) else None
+                if isinstance(payload, str):
+                    offered.add(payload.strip())
+    return frozenset(offered)
+
+
+async def offers_from_tracker_store(sender_id: str) -> Collection[str]:
+    """What the running Rasa server's tracker store says was just offered to `sender_id`."""
+    from sanic import Sanic
+
+    try:
+        agent = getattr(Sanic.get_app().ctx, "agent", None)
+        tracker = await agent.tracker_store.retrieve(sender_id) if agent is not None else None
+    except Exception as error:  # noqa: BLE001 - unknown means nothing was offered
+        logger.warning("guard: cannot read what was offered (%s)", type(error).__name__)
+        return frozenset()
+    return offered_payloads(tracker.events) if tracker is not None else frozenset()
+
+
 def is_button_payload(text: str) -> bool:
     """True for ``/intent`` and ``/intent{"key": "value"}`` (the JSON must parse to an object)."""
     match = _PAYLOAD.fullmatch(text)
@@ -246,22 +296,28 @@ class MessageGuard:
         clean: CleanFn,
         redact: RedactFn,
         deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
+        offers: OffersFn = offers_from_tracker_store,
     ) -> None:
         if deadline_seconds <= 0:
             raise ValueError(f"reply_deadline_seconds must be positive, not {deadline_seconds}")
         self.texts = texts
         self._clean = clean
         self._redact = redact
+        self._offers = offers
         self.deadline_seconds = deadline_seconds
 
-    def prepare(self, text: Optional[str]) -> Prepared:
-        """Sanitise, then redact unless the text is a button payload."""
+    def prepare(self, text: Optional[str], offered: Collection[str] = (), trusted: bool = False) -> Prepared:
+        """Sanitise; pass an offered (or channel-made) payload through; redact everything else."""
         cleaned = self._clean(text or "")
         if cleaned.empty or not cleaned.text.strip():
             return Prepared(text="", empty=True, truncated=cleaned.truncated)
-        if is_button_payload(cleaned.text.strip()):
-            return Prepared(text=cleaned.text.strip(), empty=False, truncated=cleaned.truncated)
-        redaction = self._redact(cleaned.text)
+        stripped = cleaned.text.strip()
+        if is_button_payload(stripped) and (trusted or stripped in offered):
+            return Prepared(text=stripped, empty=False, truncated=cleaned.truncated)
+        words = payload_as_text(stripped) if stripped.startswith("/") else cleaned.text
+        if not words:
+            return Prepared(text="", empty=True, truncated=cleaned.truncated)
+        redaction = self._redact(words)
         return Prepared(
             text=redaction.text,
             empty=False,
@@ -279,8 +335,12 @@ class MessageGuard:
         out = message.output_channel
         sender_id = message.sender_id
         channel = message.input_channel
+        trusted = bool((message.metadata or {}).get(CHANNEL_PAYLOAD))
         try:
-            prepared = self.prepare(message.text)
+            offered: Collection[str] = ()
+            if not trusted and isinstance(message.text, str) and message.text.lstrip().startswith("/"):
+                offered = await self._offers(sender_id)
+            prepared = self.prepare(message.text, offered, trusted)
         except Exception as error:  # noqa: BLE001 - unredacted text must never go further
             logger.error("guard[%s]: could not sanitise or redact a message (%s)", channel, type(error).__name__)
             await self._say(out, sender_id, self.texts.safe_reply)
@@ -345,12 +405,15 @@ def build_redactor(knowledge_dir: Path) -> RedactFn:
         return _refuse
 
 
-def guard_from_credentials(credentials: Optional[Mapping[str, Any]]) -> MessageGuard:
+def guard_from_credentials(
+    credentials: Optional[Mapping[str, Any]], offers: OffersFn = offers_from_tracker_store
+) -> MessageGuard:
     """The guard a channel builds from its block in credentials.yml.
 
     Keys: ``reply_deadline_seconds`` (default 8; Teams resends after 15) and
     ``knowledge_dir`` (default: this checkout's ``knowledge/``).
     """
+    bot.logs.install()  # no message text in this server's logs
     settings = credentials or {}
     knowledge_dir = Path(settings.get("knowledge_dir") or default_knowledge_dir())
     deadline = float(settings.get("reply_deadline_seconds") or DEFAULT_DEADLINE_SECONDS)
@@ -359,4 +422,5 @@ def guard_from_credentials(credentials: Optional[Mapping[str, Any]]) -> MessageG
         clean=bot.sanitise.clean,
         redact=build_redactor(knowledge_dir),
         deadline_seconds=deadline,
+        offers=offers,
     )

@@ -40,7 +40,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from yarl import URL
 
-from bot.channels.guard import MessageGuard, guard_from_credentials
+from bot.channels.guard import CHANNEL_PAYLOAD, MessageGuard, guard_from_credentials
 
 logger = logging.getLogger(__name__)
 
@@ -447,7 +447,13 @@ class TeamsInput(BotFrameworkInput):
         )
         # One conversation per person per chat: group chats and channels are shared.
         sender_id = f"{conversation['id']}|{user['id']}"
-        return UserMessage(text, output, sender_id, input_channel=self.name())
+        # A card press arrives in `value`, built by this channel's own cards: the
+        # guard passes it through as a payload (typed text never gets this mark).
+        value = activity.get("value")
+        pressed_payload = value.get("payload") if isinstance(value, Mapping) else value
+        pressed = isinstance(pressed_payload, str) and text == pressed_payload.strip()
+        metadata = {CHANNEL_PAYLOAD: True} if pressed else None
+        return UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         guarded = self.guard.wrap(on_new_message)
