@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -14,12 +15,14 @@ import socketio
 from rasa.core.channels.channel import UserMessage
 
 from bot.channels.guard import MessageGuard, SafetyTexts
-from bot.channels.webchat import WebChatInput, project_root
+from bot.channels.webchat import SessionTokens, WebChatInput, project_root
 from tests.fakes.standins import clean, redact
 from tests.fakes.sanic_app import make_app, serving
 
 ROOT = project_root()
 PRIVACY_LINE = "Do not type names, dates of birth, addresses or other details that could identify a child or family."
+SESSION_SECRET = "test-only-webchat-session-secret-0123456789"
+TOKEN = re.compile(r"(?P<id>[0-9a-f]{32})\.[A-Za-z0-9_-]{43}")
 TEXTS = SafetyTexts(
     safe_reply="SAFE: if a child is in immediate danger, call 999.",
     empty_prompt="EMPTY: please type your question.",
@@ -45,8 +48,21 @@ class FakeRasa:
             await message.output_channel.send_response(message.sender_id, dict(reply))
 
 
+async def offered(sender_id: str) -> frozenset:
+    """The fake assistant's latest reply offered a "No" button."""
+    return frozenset({"/no"})
+
+
 def channel(**kwargs: Any) -> WebChatInput:
-    return WebChatInput(MessageGuard(TEXTS, clean, redact, deadline_seconds=2), **kwargs)
+    kwargs.setdefault("session_secret", SESSION_SECRET)
+    return WebChatInput(MessageGuard(TEXTS, clean, redact, deadline_seconds=2, offers=offered), **kwargs)
+
+
+def id_of(token: str) -> str:
+    """The sender id (and socket.io room) a session token stands for."""
+    match = TOKEN.fullmatch(token)
+    assert match, f"not a server-issued token: {token!r}"
+    return match.group("id")
 
 
 # -- the page -----------------------------------------------------------------
@@ -120,8 +136,6 @@ def test_the_script_style_and_socket_io_client_are_served(path: str, content_typ
 
 
 def test_the_socket_io_client_is_the_pinned_4x_version() -> None:
-    import json
-
     package = json.loads((ROOT / "package.json").read_text())
     version = package["dependencies"]["socket.io-client"]
     assert re.fullmatch(r"4\.\d+\.\d+", version), "pin an exact socket.io-client 4.x (Engine.IO v4)"
@@ -185,7 +199,7 @@ class Client:
         # Long-polling: python-engineio 4.15's websocket client needs a newer aiohttp than Rasa pins.
         await self.sio.connect(base_url, socketio_path="/socket.io", transports=["polling"])
 
-    async def session(self, session_id: Optional[str] = None) -> str:
+    async def session(self, session_id: Any = None) -> str:
         await self.sio.emit("session_request", {"session_id": session_id})
         return await asyncio.wait_for(self.confirmed.get(), 5)
 
@@ -229,8 +243,8 @@ def test_a_conversation_gets_a_session_and_the_bot_replies_with_quick_replies() 
             await chat.say("I am worried about a child", session_id)
             return session_id, await chat.replies(1)
 
-    session_id, replies = converse(scenario, rasa)
-    assert re.fullmatch(r"[0-9a-f]{32}", session_id)
+    token, replies = converse(scenario, rasa)
+    session_id = id_of(token)
     assert replies == [
         {
             "text": "Is the child in immediate danger?",
@@ -252,8 +266,9 @@ def test_a_conversation_gets_a_session_and_the_bot_replies_with_quick_replies() 
         ),
         ("   ", [TEXTS.empty_prompt], []),
         ("/no", ["Is the child in immediate danger?"], ["/no"]),
+        ("/yes", ["Is the child in immediate danger?"], ["yes"]),
     ],
-    ids=["redacted", "empty", "payload"],
+    ids=["redacted", "empty", "offered-payload", "unoffered-payload-is-words"],
 )
 def test_messages_are_guarded(text: str, expected: List[str], rasa_sees: List[str]) -> None:
     rasa = FakeRasa()
@@ -282,24 +297,27 @@ def test_a_failing_assistant_gives_the_safe_reply() -> None:
 
 
 @pytest.mark.parametrize(
-    "requested, kept",
+    "requested",
     [
-        ("0123456789abcdef0123456789abcdef", True),
-        ("a-session_id-of-sixteen-plus", True),
-        ("short", False),
-        ("../../etc/passwd", False),
-        ("x" * 65, False),
-        (None, False),
+        "0123456789abcdef0123456789abcdef",
+        "a-session_id-of-sixteen-plus",
+        "short",
+        "../../etc/passwd",
+        "x" * 65,
+        "x" * 10_000,
+        None,
+        12345,
+        {"session_id": "0123456789abcdef0123456789abcdef"},
     ],
+    ids=["hex-32", "word-id", "short", "path", "65-chars", "10000-chars", "none", "number", "object"],
 )
-def test_a_session_id_from_the_browser_is_kept_only_if_well_formed(requested: Optional[str], kept: bool) -> None:
+def test_a_session_id_chosen_by_the_browser_is_never_used(requested: Any) -> None:
     async def scenario(webchat: WebChatInput, base_url: str) -> str:
         async with client(base_url) as chat:
             return await chat.session(requested)
 
     confirmed = converse(scenario, FakeRasa())
-    assert (confirmed == requested) is kept
-    assert re.fullmatch(r"[A-Za-z0-9_-]{16,64}", confirmed)
+    assert id_of(confirmed) != requested and confirmed != requested
 
 
 def test_a_message_cannot_claim_another_conversation() -> None:
@@ -313,7 +331,7 @@ def test_a_message_cannot_claim_another_conversation() -> None:
             return own
 
     own = converse(scenario, rasa)
-    assert [m.sender_id for m in rasa.received] == [own]
+    assert [m.sender_id for m in rasa.received] == [id_of(own)]
 
 
 def test_a_message_before_a_session_is_ignored() -> None:
@@ -331,8 +349,8 @@ def test_a_message_before_a_session_is_ignored() -> None:
 def test_start_again_leaves_the_old_conversation() -> None:
     async def scenario(webchat: WebChatInput, base_url: str) -> Tuple[str, str, bool, List[Dict[str, Any]]]:
         async with client(base_url) as chat:
-            old = await chat.session()
-            new = await chat.session(None)
+            old = id_of(await chat.session())
+            new = id_of(await chat.session(None))
             assert webchat.sio is not None
             await webchat.sio.emit("bot_uttered", {"text": "late reply to the old conversation"}, room=old)
             quiet = await chat.nothing_more()
@@ -345,13 +363,311 @@ def test_start_again_leaves_the_old_conversation() -> None:
     assert replies == [{"text": "reply to the new one"}]
 
 
-def test_a_reloaded_page_rejoins_its_conversation() -> None:
-    async def scenario(webchat: WebChatInput, base_url: str) -> List[Dict[str, Any]]:
-        async with client(base_url) as first:
-            session_id = await first.session()
-        async with client(base_url) as second:
-            assert await second.session(session_id) == session_id
-            await second.say("hello again", session_id)
-            return await second.replies(1)
+def test_a_reloaded_page_rejoins_its_conversation_with_the_issued_token() -> None:
+    rasa = FakeRasa()
 
-    assert converse(scenario, FakeRasa())[0]["text"] == "Is the child in immediate danger?"
+    async def scenario(webchat: WebChatInput, base_url: str) -> Tuple[str, List[Dict[str, Any]]]:
+        async with client(base_url) as first:
+            token = await first.session()
+            await first.say("hello", id_of(token))
+            await first.replies(1)
+        async with client(base_url) as second:
+            assert await second.session(token) == token
+            await second.say("hello again", id_of(token))
+            return token, await second.replies(1)
+
+    token, replies = converse(scenario, rasa)
+    assert replies[0]["text"] == "Is the child in immediate danger?"
+    assert [m.sender_id for m in rasa.received] == [id_of(token), id_of(token)]
+
+
+# -- attacks on other people's conversations -----------------------------------------
+
+
+def forgeries(victim: str) -> List[str]:
+    """Tokens an attacker could make from the victim's conversation id or token."""
+    session_id, signature = victim.split(".")
+    flipped = "A" if signature[0] != "A" else "B"
+    other_id = ("1" if session_id[0] != "1" else "2") + session_id[1:]
+    return [
+        session_id,  # the bare id (the room name, the sender id in the tracker)
+        f"{session_id}.",  # no signature
+        f"{session_id}.{'A' * 43}",  # a made-up signature
+        f"{session_id}.{flipped}{signature[1:]}",  # a tampered signature
+        f"{other_id}.{signature}",  # a tampered id with the victim's signature
+        victim[:-1],  # truncated
+        victim + "A",  # extended
+        f"{session_id.upper()}.{signature}",  # another spelling of the id
+        f"{session_id}:{signature}",  # another format
+        f"{signature}.{session_id}",
+        SessionTokens(b"another-server-s-secret-0123456789abcdef").issue()[1],  # signed with another secret
+        f"{session_id}.{SessionTokens(b'another-server-s-secret-0123456789abcdef')._signature(session_id)}",
+    ]
+
+
+def test_an_attacker_cannot_join_a_conversation_by_its_id_or_a_forged_token() -> None:
+    rasa = FakeRasa()
+
+    async def scenario(webchat: WebChatInput, base_url: str) -> Tuple[str, List[str], List[bool]]:
+        async with client(base_url) as victim, client(base_url) as attacker:
+            token = await victim.session()
+            await victim.say("I am worried about a child", token)
+            await victim.replies(1)
+            confirmed, overheard = [], []
+            for forged in forgeries(token):
+                confirmed.append(await attacker.session(forged))
+                # The victim's next live reply goes to the victim's room only.
+                assert webchat.sio is not None
+                await webchat.sio.emit("bot_uttered", {"text": "for the victim only"}, room=id_of(token))
+                assert (await victim.replies(1))[0]["text"] == "for the victim only"
+                overheard.append(not await attacker.nothing_more(0.1))
+            return token, confirmed, overheard
+
+    token, confirmed, overheard = converse(scenario, rasa)
+    assert not any(overheard), "a forged token received the victim's reply"
+    for forged, issued in zip(forgeries(token), confirmed):
+        assert id_of(issued) != id_of(token), f"{forged!r} joined the victim's conversation"
+    assert len({id_of(issued) for issued in confirmed}) == len(confirmed), "every refusal gets a fresh conversation"
+    assert [m.sender_id for m in rasa.received] == [id_of(token)]
+
+
+def test_a_session_id_chosen_in_advance_is_not_kept_for_a_victim_to_use() -> None:
+    """Session fixation: an id planted in the victim's storage must not become the conversation."""
+    planted = "0123456789abcdef0123456789abcdef"
+
+    async def scenario(webchat: WebChatInput, base_url: str) -> str:
+        async with client(base_url) as victim:
+            return await victim.session(planted)
+
+    assert id_of(converse(scenario, FakeRasa())) != planted
+
+
+def test_a_token_outlives_a_restart_and_works_on_every_server_with_the_secret() -> None:
+    """Two channel instances stand for a restart or for several processes on one machine."""
+    rasa = FakeRasa()
+
+    async def main() -> Tuple[str, str, str]:
+        async with serving(make_app(channel(), rasa)) as first_url:
+            async with client(first_url) as first:
+                token = await first.session()
+        async with serving(make_app(channel(), rasa)) as second_url:
+            async with client(second_url) as second:
+                resumed = await second.session(token)
+                await second.say("hello again", resumed)
+                await second.replies(1)
+        async with serving(make_app(channel(session_secret="a-different-secret-0123456789abcdef"), rasa)) as url:
+            async with client(url) as third:
+                elsewhere = await third.session(token)
+        return token, resumed, elsewhere
+
+    token, resumed, elsewhere = asyncio.run(main())
+    assert resumed == token
+    assert [m.sender_id for m in rasa.received] == [id_of(token)]
+    assert id_of(elsewhere) != id_of(token), "a token was accepted by a server with another secret"
+
+
+def test_session_tokens() -> None:
+    tokens = SessionTokens(SESSION_SECRET.encode())
+    ids = set()
+    for _ in range(200):
+        session_id, token = tokens.issue()
+        assert re.fullmatch(r"[0-9a-f]{32}", session_id)  # 128 bits
+        assert token.startswith(session_id + ".") and TOKEN.fullmatch(token)
+        assert tokens.verify(token) == session_id
+        ids.add(session_id)
+    assert len(ids) == 200
+    assert SessionTokens(SESSION_SECRET.encode()).verify(token) == session_id
+    for junk in [None, 1, b"bytes", [token], "", token + "\n", " " + token, "é" * 76]:
+        assert tokens.verify(junk) is None
+    with pytest.raises(ValueError):
+        SessionTokens(b"too short")
+
+
+# -- the session secret ----------------------------------------------------------------
+
+
+def test_the_secret_comes_from_credentials_then_the_environment_then_a_file(tmp_path: Path) -> None:
+    from bot.channels.webchat import load_session_secret
+
+    path = tmp_path / "build" / "webchat_session_secret"
+    configured = "c" * 32
+    from_env = "e" * 40
+    assert load_session_secret(configured, path, {"WEBCHAT_SESSION_SECRET": from_env}) == configured.encode()
+    assert load_session_secret(None, path, {"WEBCHAT_SESSION_SECRET": from_env}) == from_env.encode()
+    assert load_session_secret("", path, {"WEBCHAT_SESSION_SECRET": from_env}) == from_env.encode()
+    assert not path.exists()
+    generated = load_session_secret(None, path, {})
+    assert path.exists() and len(generated) >= 32
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert load_session_secret(None, path, {}) == generated, "a restart must keep the secret"
+    assert [p.name for p in path.parent.iterdir()] == [path.name], "no temporary file left behind"
+
+
+@pytest.mark.parametrize("weak", ["short", " " * 40, 12345678901234567890123456789012345])
+def test_a_weak_configured_secret_is_refused(weak: Any, tmp_path: Path) -> None:
+    from bot.channels.webchat import load_session_secret
+
+    with pytest.raises(ValueError):
+        load_session_secret(weak, tmp_path / "secret", {})
+    if isinstance(weak, str):
+        with pytest.raises(ValueError):
+            load_session_secret(None, tmp_path / "secret", {"WEBCHAT_SESSION_SECRET": weak})
+
+
+def test_a_corrupt_secret_file_is_refused_not_replaced(tmp_path: Path) -> None:
+    from bot.channels.webchat import load_session_secret
+
+    path = tmp_path / "webchat_session_secret"
+    path.write_text("")
+    with pytest.raises(ValueError, match="delete the file"):
+        load_session_secret(None, path, {})
+    assert path.read_text() == ""
+
+
+def _load_secret_after(barrier: Any, path: Path, results: Any) -> None:
+    from bot.channels.webchat import load_session_secret
+
+    barrier.wait(10)
+    results.put(load_session_secret(None, path, {}))
+
+
+def test_server_processes_starting_together_share_one_secret(tmp_path: Path) -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")  # children start at once, rasa already imported
+    path = tmp_path / "build" / "webchat_session_secret"
+    count = 6
+    barrier, results = context.Barrier(count), context.Queue()
+    processes = [context.Process(target=_load_secret_after, args=(barrier, path, results)) for _ in range(count)]
+    for process in processes:
+        process.start()
+    seen = {results.get(timeout=30) for _ in processes}
+    for process in processes:
+        process.join(30)
+    assert all(process.exitcode == 0 for process in processes)
+    assert seen == {path.read_bytes().strip()}
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+def test_the_channel_uses_the_secret_file_when_nothing_is_configured(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.delenv("WEBCHAT_SESSION_SECRET", raising=False)
+    path = tmp_path / "webchat_session_secret"
+    first = WebChatInput(MessageGuard(TEXTS, clean, redact), secret_file=path)
+    first.blueprint(FakeRasa())
+    assert first.sessions is not None and path.exists()
+    _, token = first.sessions.issue()
+    again = WebChatInput(MessageGuard(TEXTS, clean, redact), secret_file=path)
+    again.blueprint(FakeRasa())
+    assert again.sessions is not None and again.sessions.verify(token) is not None
+
+
+def test_the_secret_can_come_from_credentials() -> None:
+    webchat = WebChatInput.from_credentials({"session_secret": SESSION_SECRET})
+    assert isinstance(webchat, WebChatInput)
+    webchat.blueprint(FakeRasa())
+    assert webchat.sessions is not None
+    assert webchat.sessions.verify(SessionTokens(SESSION_SECRET.encode()).issue()[1]) is not None
+
+
+# -- the Origin check ----------------------------------------------------------------
+
+HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
+
+
+async def handshake(base_url: str, origin: Optional[str], websocket: bool = False) -> int:
+    """An Engine.IO v4 handshake (what socket.io-client sends first); returns the HTTP status."""
+    headers = {"Origin": origin} if origin else {}
+    async with aiohttp.ClientSession() as session:
+        if websocket:
+            url = base_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+            try:
+                async with session.ws_connect(url, headers=headers) as ws:
+                    opened = await asyncio.wait_for(ws.receive(), 5)
+                    assert str(opened.data).startswith("0{"), opened
+                    return 101
+            except aiohttp.WSServerHandshakeError as error:
+                return error.status
+        async with session.get(base_url + HANDSHAKE, headers=headers) as reply:
+            body = await reply.text()
+            if reply.status == 200:
+                assert body.startswith('0{"sid":'), body
+            return reply.status
+
+
+@pytest.mark.parametrize("websocket", [False, True], ids=["polling", "websocket"])
+def test_a_foreign_origin_is_refused_and_the_own_origin_accepted(websocket: bool) -> None:
+    async def check(base_url: str) -> Dict[str, int]:
+        return {
+            "foreign": await handshake(base_url, "http://evil.example", websocket),
+            "look-alike": await handshake(base_url, base_url + ".evil.example", websocket),
+            "other port": await handshake(base_url, base_url.rsplit(":", 1)[0] + ":1", websocket),
+            "https": await handshake(base_url, base_url.replace("http://", "https://"), websocket),
+            "own": await handshake(base_url, base_url, websocket),
+            "none (not a browser)": await handshake(base_url, None, websocket),
+        }
+
+    ok = 101 if websocket else 200
+    assert serve_and(check) == {
+        "foreign": 400, "look-alike": 400, "other port": 400, "https": 400, "own": ok, "none (not a browser)": ok,
+    }
+
+
+def test_a_foreign_origin_cannot_use_an_open_connection() -> None:
+    """Every Engine.IO request is checked, not only the handshake."""
+    rasa = FakeRasa()
+
+    async def check(base_url: str) -> Tuple[int, int]:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(base_url + HANDSHAKE) as reply:  # no Origin: not a browser
+                sid = json.loads((await reply.text())[1:])["sid"]
+            url = f"{base_url}{HANDSHAKE}&sid={sid}"
+            async with session.post(url, data="40", headers={"Origin": "http://evil.example"}) as reply:
+                foreign = reply.status
+            async with session.post(url, data="40", headers={"Origin": base_url}) as reply:
+                own = reply.status
+            return foreign, own
+
+    async def main() -> Tuple[int, int]:
+        async with serving(make_app(channel(), rasa)) as base_url:
+            return await check(base_url)
+
+    assert asyncio.run(main()) == (400, 200)
+    assert rasa.received == []
+
+
+def test_allowed_origins_come_from_credentials() -> None:
+    async def check(base_url: str) -> Dict[str, int]:
+        return {
+            "listed": await handshake(base_url, "https://chat.example.org"),
+            "foreign": await handshake(base_url, "http://evil.example"),
+            "own, not listed": await handshake(base_url, base_url),
+        }
+
+    webchat = WebChatInput.from_credentials(
+        {"session_secret": SESSION_SECRET, "cors_allowed_origins": ["https://chat.example.org"]}
+    )
+    assert isinstance(webchat, WebChatInput)
+    assert serve_and(check, webchat) == {"listed": 200, "foreign": 400, "own, not listed": 400}
+
+
+@pytest.mark.parametrize(
+    "setting, expected",
+    [
+        (None, None),
+        ([], None),  # never [] (python-engineio would switch the check off)
+        ("https://chat.example.org", ["https://chat.example.org"]),
+        (["HTTPS://Chat.Example.org:443", "http://localhost:5005"], ["https://chat.example.org", "http://localhost:5005"]),
+        (["http://[::1]:8080"], ["http://[::1]:8080"]),
+    ],
+)
+def test_the_origin_setting_is_normalised(setting: Any, expected: Optional[List[str]]) -> None:
+    assert channel(cors_allowed_origins=setting).cors_allowed_origins == expected
+
+
+@pytest.mark.parametrize(
+    "setting", ["*", ["*"], ["https://chat.example.org/"], ["chat.example.org"], ["https://*.example.org"],
+                [None], {"origin": "https://chat.example.org"}, ["ftp://chat.example.org"]]
+)
+def test_a_wrong_origin_setting_is_refused(setting: Any) -> None:
+    with pytest.raises(ValueError, match="cors_allowed_origins"):
+        channel(cors_allowed_origins=setting)

@@ -6,13 +6,21 @@
  * http(s) URLs only; *bold* and **bold** become <strong>; line breaks are kept.
  *
  * Protocol (Rasa's socket.io channel): emit "session_request" {session_id},
- * receive "session_confirm" id, emit the user event {message, session_id},
+ * receive "session_confirm" token, emit the user event {message, session_id},
  * receive the bot event {text, quick_replies?, attachment?}.
+ *
+ * Sessions: the server issues a signed token "<id>.<signature>" in
+ * "session_confirm"; only that token, sent back as session_id in
+ * "session_request", resumes the conversation (after a reload or a dropped
+ * connection). Any other value gets a new conversation. The token is kept in
+ * sessionStorage (this tab only); the id alone, which names the conversation
+ * but cannot resume it, is kept beside it.
  */
 (function () {
   "use strict";
 
   var STORAGE_KEY = "neglect-assistant.session-id";
+  var TOKEN_KEY = "neglect-assistant.session-token";
   var REPLY_WAIT_MS = 20000;
   var EMERGENCY = "If a child is in immediate danger, call 999.";
   var INLINE = "\\[([^\\]\\n]+)\\]\\((https?://[^\\s()]+)\\)" + // [label](url)
@@ -40,26 +48,34 @@
 
   var socket = null;
   var sessionId = null;
+  var sessionToken = null;
   var waitTimer = null;
 
-  function storedSession() {
+  function storedToken() {
     try {
-      return window.sessionStorage.getItem(STORAGE_KEY);
+      return window.sessionStorage.getItem(TOKEN_KEY);
     } catch (error) {
       return null;
     }
   }
 
-  function storeSession(id) {
+  function storeSession(token, id) {
     try {
-      if (id) {
+      if (token && id) {
+        window.sessionStorage.setItem(TOKEN_KEY, token);
         window.sessionStorage.setItem(STORAGE_KEY, id);
       } else {
+        window.sessionStorage.removeItem(TOKEN_KEY);
         window.sessionStorage.removeItem(STORAGE_KEY);
       }
     } catch (error) {
-      /* storage blocked: the conversation simply does not survive a reload */
+      /* storage blocked: the conversation survives reconnects (token in memory) but not a reload */
     }
+  }
+
+  function idOfToken(token) {
+    var dot = typeof token === "string" ? token.indexOf(".") : -1;
+    return dot > 0 ? token.slice(0, dot) : null;
   }
 
   function showStatus(text) {
@@ -277,7 +293,8 @@
     setTyping(false);
     showStatus("");
     sessionId = null;
-    storeSession(null);
+    sessionToken = null;
+    storeSession(null, null);
     setReady(false);
     if (socket && socket.connected) {
       socket.emit("session_request", { session_id: null });
@@ -294,11 +311,13 @@
   socket = window.io({ path: socketPath });
   socket.on("connect", function () {
     showStatus("");
-    socket.emit("session_request", { session_id: storedSession() });
+    // A reconnect resumes with the token in memory; a reloaded page with the stored one.
+    socket.emit("session_request", { session_id: sessionToken || storedToken() });
   });
-  socket.on("session_confirm", function (id) {
-    sessionId = typeof id === "string" && id ? id : null;
-    storeSession(sessionId);
+  socket.on("session_confirm", function (token) {
+    sessionId = idOfToken(token);
+    sessionToken = sessionId ? token : null;
+    storeSession(sessionToken, sessionId);
     setReady(Boolean(sessionId));
   });
   socket.on(botEvent, onBotMessage);

@@ -1,6 +1,15 @@
 """Rasa's REST channel, guarded: ``POST /webhooks/rest/webhook``.
 
 The name stays ``rest`` so the URL and every REST client keep working.
+
+The sender id names the conversation (the tracker), so it is checked before
+anything reaches Rasa: a request without a usable ``sender`` -- missing,
+empty, not a string, over 128 characters, or with control characters -- gets
+``400`` and a JSON body ``{"error": "invalid_sender", "message": "..."}``
+instead of being filed under Rasa's shared ``default`` conversation. A body
+that is not a JSON object gets ``400`` with ``"error": "invalid_body"``.
+Clients must send an unguessable id per conversation (e.g. a random UUID):
+whoever knows a sender id can continue that conversation.
 """
 
 from __future__ import annotations
@@ -9,16 +18,52 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
+from sanic.exceptions import InvalidUsage, SanicException
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from bot.channels.guard import MessageGuard, guard_from_credentials
 
+MAX_SENDER_LENGTH = 128
+
+
+class BadRestRequest(SanicException):
+    """A request refused before it reaches Rasa; answered with a 400 JSON body."""
+
+    status_code = 400
+    quiet = True
+
+    def __init__(self, error: str, message: str) -> None:
+        super().__init__(message)
+        self.error = error
+        self.message = message
+
+
+def sender_problem(sender: Any) -> Optional[str]:
+    """What is wrong with a posted ``sender``, or None if it can name a conversation."""
+    if sender is None:
+        return "'sender' is required: send an unguessable id for each conversation, e.g. a random UUID"
+    if not isinstance(sender, str):
+        return f"'sender' must be a string, not {type(sender).__name__}"
+    if not sender.strip():
+        return "'sender' must not be empty"
+    if len(sender) > MAX_SENDER_LENGTH:
+        return f"'sender' must be at most {MAX_SENDER_LENGTH} characters"
+    if not sender.isprintable():
+        return "'sender' must not contain control or other non-printing characters"
+    return None
+
 
 def _body(request: Request) -> Dict[str, Any]:
-    """The JSON object posted, or an empty one (an empty or non-object body gets the empty-input prompt)."""
-    body = request.json
-    return body if isinstance(body, dict) else {}
+    """The JSON object posted; anything else is refused (it has no sender)."""
+    try:
+        body = request.json
+    except InvalidUsage:  # Sanic's "Failed when parsing body as json"
+        body = None
+    if not isinstance(body, dict):
+        raise BadRestRequest("invalid_body", 'the body must be a JSON object: {"sender": "...", "message": "..."}')
+    return body
 
 
 class SafeRestInput(RestInput):
@@ -40,8 +85,13 @@ class SafeRestInput(RestInput):
         return cls(guard_from_credentials(credentials))
 
     async def _extract_sender(self, req: Request) -> Optional[str]:
+        # Rasa's handler calls this first, before it builds a message (streaming or not),
+        # so raising here refuses the request before anything reaches Rasa or the tracker.
         sender = _body(req).get("sender")
-        return str(sender) if sender is not None else None
+        problem = sender_problem(sender)
+        if problem is not None:
+            raise BadRestRequest("invalid_sender", problem)
+        return sender
 
     def _extract_message(self, req: Request) -> Optional[str]:
         message = _body(req).get("message")
@@ -55,4 +105,11 @@ class SafeRestInput(RestInput):
         return None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(self.guard.wrap(on_new_message))
+        rest = super().blueprint(self.guard.wrap(on_new_message))
+
+        @rest.exception(BadRestRequest)
+        async def refuse(_: Request, error: BadRestRequest) -> HTTPResponse:
+            # Scoped to this blueprint's routes by Sanic; the text never quotes the request.
+            return response.json({"error": error.error, "message": error.message}, status=400)
+
+        return rest

@@ -6,18 +6,40 @@ the default server the page is at ``http://<host>:5005/webhooks/webchat/``
 style, and the socket.io client from ``node_modules`` (installed by
 ``npm ci``) are read once when the blueprint is built and served from memory
 under fixed names only, so no request can reach another file.
+
+Sessions: the server issues every conversation id. ``session_confirm`` sends
+the browser a token ``<id>.<signature>``: ``<id>`` is 128 random bits (32 hex
+characters, the tracker's sender id and the socket.io room) and
+``<signature>`` is HMAC-SHA256 of it under the server's session secret. A
+browser resumes a conversation only by sending a token the server issued;
+anything else gets a fresh conversation. The secret comes from
+``session_secret`` in credentials.yml, else ``WEBCHAT_SESSION_SECRET``, else
+the file ``build/webchat_session_secret`` (generated once, mode 0600, shared
+by every server process of the checkout).
+
+Origins: socket.io connections are accepted only from the assistant's own
+origin (python-engineio's same-origin check: ``Origin`` must equal
+``<scheme>://<Host header>``, the scheme being ``X-Forwarded-Proto`` or
+``http``, or the ``X-Forwarded-Proto``/``X-Forwarded-Host`` pair a proxy
+sets), unless credentials.yml lists the allowed origins in
+``cors_allowed_origins``.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import html
 import inspect
 import logging
+import os
 import re
-import uuid
+import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import rasa.core.channels.channel
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -31,8 +53,20 @@ from bot.channels.guard import MessageGuard, guard_from_credentials
 
 logger = logging.getLogger(__name__)
 
-# Client-chosen conversation ids are accepted only in this shape; others get a fresh one.
-_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+SECRET_ENV = "WEBCHAT_SESSION_SECRET"
+MIN_SECRET_LENGTH = 32
+
+# "<32 hex id>.<43 base64url HMAC-SHA256>": exactly what SessionTokens.issue makes.
+_TOKEN = re.compile(r"(?P<id>[0-9a-f]{32})\.(?P<signature>[A-Za-z0-9_-]{43})")
+_TOKEN_LENGTH = 32 + 1 + 43
+# Domain separation: this key signs nothing else, but a purpose label costs nothing.
+_TOKEN_PURPOSE = b"neglect-assistant webchat session v1\x00"
+
+# scheme://host[:port], as a browser sends it in Origin (no path, no trailing slash, no wildcard).
+_ORIGIN = re.compile(
+    r"(?P<scheme>https?)://(?P<host>[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?", re.IGNORECASE
+)
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 _SECURITY_HEADERS = {
     "Cache-Control": "no-cache",
@@ -63,6 +97,125 @@ def _read(path: Path) -> Optional[bytes]:
         return None
 
 
+def default_secret_file() -> Path:
+    return project_root() / "build" / "webchat_session_secret"
+
+
+class SessionTokens:
+    """Issues and checks the signed conversation tokens ``<id>.<signature>``."""
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"the web chat session secret must be at least {MIN_SECRET_LENGTH} characters")
+        self._secret = secret
+
+    def _signature(self, session_id: str) -> str:
+        digest = hmac.new(self._secret, _TOKEN_PURPOSE + session_id.encode("ascii"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+    def issue(self) -> Tuple[str, str]:
+        """A fresh conversation: ``(sender id, token)``; the id has 128 bits from ``secrets``."""
+        session_id = secrets.token_hex(16)
+        return session_id, f"{session_id}.{self._signature(session_id)}"
+
+    def verify(self, token: Any) -> Optional[str]:
+        """The sender id of a token this server issued, else None (never raises)."""
+        if not isinstance(token, str) or len(token) != _TOKEN_LENGTH:
+            return None
+        match = _TOKEN.fullmatch(token)
+        if match is None:
+            return None
+        session_id = match.group("id")
+        if hmac.compare_digest(match.group("signature"), self._signature(session_id)):
+            return session_id
+        return None
+
+
+def _checked_secret(value: Any, source: str) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError(f"{source} must be a string")
+    if len(value.strip()) < MIN_SECRET_LENGTH:
+        raise ValueError(f"{source} must be at least {MIN_SECRET_LENGTH} characters (use e.g. 'openssl rand -hex 32')")
+    return value.strip().encode("utf-8")
+
+
+def _read_secret_file(path: Path) -> Optional[bytes]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    if path.stat().st_mode & 0o077:
+        logger.warning("webchat: %s can be read by other users; it should be mode 0600", path)
+    return _checked_secret(text, f"the session secret in {path} (delete the file to have a new one generated)")
+
+
+def _file_secret(path: Path) -> bytes:
+    """The secret kept in ``path``; generated there first if absent (atomically, mode 0600)."""
+    existing = _read_secret_file(path)
+    if existing is not None:
+        return existing
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(32) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            # A hard link appears complete or not at all, and never replaces an existing
+            # file: when several processes start together, the first one's secret wins.
+            os.link(temporary, path)
+            logger.info("webchat: generated a session secret in %s", path)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(temporary)
+    secret = _read_secret_file(path)
+    if secret is None:  # deleted again in between: nothing sensible to do
+        raise RuntimeError(f"webchat: the session secret {path} vanished while it was created")
+    return secret
+
+
+def load_session_secret(
+    configured: Optional[str] = None,
+    secret_file: Optional[Path] = None,
+    environ: Optional[Mapping[str, str]] = None,
+) -> bytes:
+    """``session_secret`` from credentials.yml, else ``$WEBCHAT_SESSION_SECRET``, else the secret file."""
+    if configured not in (None, ""):
+        return _checked_secret(configured, "session_secret in credentials.yml")
+    from_environment = (os.environ if environ is None else environ).get(SECRET_ENV)
+    if from_environment:
+        return _checked_secret(from_environment, SECRET_ENV)
+    return _file_secret(secret_file or default_secret_file())
+
+
+def allowed_origins(value: Union[None, str, Sequence[str]]) -> Optional[List[str]]:
+    """The ``cors_allowed_origins`` setting, normalised; None (not set, or empty) means same origin only.
+
+    Never returns ``[]``, which would switch python-engineio's Origin check off.
+    """
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)):
+        raise ValueError("cors_allowed_origins must be a list of origins such as https://chat.example.org")
+    origins: List[str] = []
+    for item in items:
+        match = _ORIGIN.fullmatch(item.strip()) if isinstance(item, str) else None
+        if match is None:
+            raise ValueError(
+                f"cors_allowed_origins: {item!r} is not an origin: write scheme://host[:port], "
+                "e.g. https://chat.example.org, with no path, no trailing slash and no '*'"
+            )
+        scheme, host, port = match.group("scheme").lower(), match.group("host").lower(), match.group("port")
+        origin = f"{scheme}://{host}" if port in (None, _DEFAULT_PORTS[scheme]) else f"{scheme}://{host}:{port}"
+        if origin not in origins:
+            origins.append(origin)
+    return origins or None
+
+
 async def _resolved(value: Any) -> Any:
     """python-socketio made some server methods coroutines after 5.9; accept either."""
     return await value if inspect.isawaitable(value) else value
@@ -73,7 +226,10 @@ class WebChatInput(SocketIOInput):
 
     credentials.yml keys: Rasa's socket.io keys (``user_message_evt``,
     ``bot_message_evt``, ``session_persistence``, ``socketio_path``,
-    ``namespace``, ``jwt_key``, ``jwt_method``), the guard's keys, and
+    ``namespace``, ``jwt_key``, ``jwt_method``), the guard's keys,
+    ``session_secret`` (at least 32 characters; default
+    ``$WEBCHAT_SESSION_SECRET``, else ``build/webchat_session_secret``),
+    ``cors_allowed_origins`` (default: the assistant's own origin only), and
     ``page_dir`` / ``client_script`` to serve the page from elsewhere.
     Client metadata is not forwarded.
     """
@@ -90,6 +246,9 @@ class WebChatInput(SocketIOInput):
         jwt_method: str = "HS256",
         page_dir: Optional[Path] = None,
         client_script: Optional[Path] = None,
+        session_secret: Optional[str] = None,
+        secret_file: Optional[Path] = None,
+        cors_allowed_origins: Union[None, str, Sequence[str]] = None,
     ) -> None:
         super().__init__(
             user_message_evt,
@@ -103,6 +262,11 @@ class WebChatInput(SocketIOInput):
         self.guard = guard
         self.page_dir = page_dir or project_root() / "webchat"
         self.client_script = client_script or project_root() / "node_modules/socket.io-client/dist/socket.io.min.js"
+        # Read when the blueprint is built, so that creating the channel touches no file.
+        self.session_secret = session_secret
+        self.secret_file = secret_file
+        self.cors_allowed_origins = allowed_origins(cors_allowed_origins)
+        self.sessions: Optional[SessionTokens] = None
 
     @classmethod
     def name(cls) -> str:
@@ -124,6 +288,8 @@ class WebChatInput(SocketIOInput):
             jwt_method=settings.get("jwt_method", "HS256"),
             page_dir=Path(page_dir) if page_dir else None,
             client_script=Path(client_script) if client_script else None,
+            session_secret=settings.get("session_secret"),
+            cors_allowed_origins=settings.get("cors_allowed_origins"),
         )
 
     def load_assets(self) -> Dict[str, Asset]:
@@ -157,7 +323,10 @@ class WebChatInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # Rebuilt rather than extended: Rasa's version calls the (later async) enter_room
         # without await, trusts the session id each message carries, and owns "/".
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sessions = SessionTokens(load_session_secret(self.session_secret, self.secret_file))
+        self.sessions = sessions
+        # None is python-engineio's same-origin check; never [] (that switches the check off).
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.cors_allowed_origins)
         webchat = SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
         self.sio = sio
         guarded = self.guard.wrap(on_new_message)
@@ -199,18 +368,22 @@ class WebChatInput(SocketIOInput):
 
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: str, data: Any = None) -> None:
+            # The browser sends back the token it was given ("session_id", as in Rasa's protocol).
             requested = data.get("session_id") if isinstance(data, dict) else None
-            if isinstance(requested, str) and _SESSION_ID.fullmatch(requested):
-                session_id = requested
+            session_id = sessions.verify(requested)
+            if session_id is None:
+                if requested:
+                    logger.info("webchat: a session token this server did not issue was refused; new session")
+                session_id, token = sessions.issue()
             else:
-                session_id = uuid.uuid4().hex
+                token = requested
             if self.session_persistence:
                 for room in await _resolved(sio.rooms(sid, namespace=namespace)) or []:
                     if room != sid:
                         await _resolved(sio.leave_room(sid, room, namespace=namespace))
                 await _resolved(sio.enter_room(sid, session_id, namespace=namespace))
             await sio.save_session(sid, {"session_id": session_id}, namespace=namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            await sio.emit("session_confirm", token, room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: str, data: Any = None) -> None:

@@ -44,16 +44,23 @@ class StandInBot:
     """Stands in for Rasa behind the real channel and guard."""
 
     received: List[UserMessage] = field(default_factory=list)
+    offered: Dict[str, frozenset] = field(default_factory=dict)
+
+    async def offers(self, sender_id: str) -> frozenset:
+        """What the guard asks the tracker store for: the buttons this bot last sent."""
+        return self.offered.get(sender_id, frozenset())
 
     async def __call__(self, message: UserMessage) -> None:
         self.received.append(message)
         text = message.text or ""
         out = message.output_channel
+        self.offered[message.sender_id] = frozenset()
         if text == "show me everything":
             buttons = [
                 {"title": "Met", "payload": '/choose{"needs": "met"}'},
                 {"title": "Never met", "payload": '/choose{"needs": "unmet"}'},
             ]
+            self.offered[message.sender_id] = frozenset(b["payload"] for b in buttons)
             await out.send_response(message.sender_id, {"text": SHOW_EVERYTHING, "buttons": buttons})
         elif text == "slow":
             await asyncio.sleep(5)
@@ -67,7 +74,7 @@ class StandInBot:
 
 def start_stand_in() -> tuple:
     bot = StandInBot()
-    webchat = WebChatInput(guard_from_credentials({"reply_deadline_seconds": 1}))
+    webchat = WebChatInput(guard_from_credentials({"reply_deadline_seconds": 1}, offers=bot.offers))
     server = ServerThread(make_app(webchat, bot)).start()
     return server, bot
 
