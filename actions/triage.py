@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import KnowledgeAction, current_area, knowledge_store, now
 from bot import render
-from bot.answers import interpret_answer
+from bot.answers import interpret_answer, looks_like_a_question
 from bot.knowledge.store import KnowledgeStore
 from bot.triage import assess
 from bot.triage_flow import Question, answers_from_slots, default_questions, questions_for
@@ -74,7 +74,14 @@ class ValidateTriageForm(FormValidationAction):
             return []
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         text = tracker.latest_message.get("text") or ""
-        if intent not in ANSWER_INTENTS or not text.strip() or text.startswith("/"):
+        if not text.strip() or text.startswith("/"):
+            return []
+        if intent in ANSWER_INTENTS:
+            return [SlotSet(slot, text)]
+        # Another intent ("wandsworth" read as a toolkit question, "no, she's not
+        # in any danger"): still the answer when it is not a question and reads
+        # clearly as one; otherwise the form lets the rules answer it.
+        if looks_like_a_question(text) or not _reads_as_answer(slot, text):
             return []
         return [SlotSet(slot, text)]
 
@@ -109,6 +116,15 @@ class ValidateTriageForm(FormValidationAction):
         if reading.value is None:
             dispatcher.utter_message(text=reading.message)
         return {slot: reading.value}
+
+
+def _reads_as_answer(slot: Text, text: Text) -> bool:
+    """Whether `text` gives a clear answer for `slot` (nothing is said to the user)."""
+    if slot == AREA:
+        return knowledge_store().resolve_area(text) is not None
+    if slot == ROLE:
+        return knowledge_store().role(text) is not None
+    return interpret_answer(question_for_slot(slot).key, text).value is not None
 
 
 def _as_text(value: Any) -> Text:

@@ -18,9 +18,21 @@ from typing import Any
 
 from bot.triage_flow import AgeRules, Question, QuestionSet, default_questions, phrase_tokens
 
-__all__ = ["Interpretation", "interpret_answer", "parse_answer"]
+__all__ = ["Interpretation", "interpret_answer", "looks_like_a_question", "parse_answer"]
 
 _PAYLOAD = re.compile(r"\s*/[\w.-]+\s*(\{.*\})\s*", re.DOTALL)
+# A message that asks something is a side question, never an answer to the
+# triage question being asked ("what does was not brought mean").
+_QUESTION = re.compile(
+    r"\?\s*$|^\s*(?:what|whats|what's|how|who|where|when|why|which|can|could|should|would|"
+    r"is|are|do|does|did|tell me|explain)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_a_question(text: str) -> bool:
+    """True for a message that asks something rather than answers."""
+    return bool(_QUESTION.search(text))
 
 
 @dataclass(frozen=True)

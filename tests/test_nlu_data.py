@@ -203,3 +203,22 @@ def test_no_heldout_example_is_a_trivial_edit_of_training(
         if jaccard(tokens(held), train_tokens) >= TRIVIAL_EDIT_JACCARD
     ]
     assert not near, "\n".join(f"held-out {held!r} ~ training {seen!r}" for held, seen in near)
+
+
+def test_no_sample_phrasing_is_trained_on(training: list[Example]) -> None:
+    """The shared eval samples (../shared/eval) are samples, not training data."""
+    import warnings
+
+    shared = Path(__file__).resolve().parents[2] / "shared" / "eval"
+    if not shared.is_dir():
+        warnings.warn(f"SKIPPED LOUDLY: {shared} is not beside this checkout; samples not checked")
+        pytest.skip(f"{shared} not present")
+    samples = set()
+    for name in ("questions.yaml", "conversations.yaml"):
+        data = yaml.safe_load((shared / name).read_text(encoding="utf-8"))
+        samples |= {q["text"] for q in data.get("questions", [])}
+        samples |= {t["say"] for c in data.get("conversations", []) for t in c["turns"]}
+    def key(text: str) -> str:
+        return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+    trained = {key(text) for _, text in training}
+    assert sorted(s for s in samples if key(s) in trained) == []
