@@ -18,6 +18,7 @@ record is made, with `logging.setLogRecordFactory`:
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +28,7 @@ _installed = False
 # Set while a message is being redacted: the redactor's own log lines (made
 # while it is being built) are not redacted again, which would recurse.
 _busy = threading.local()
+_CLASS_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception|Warning|Timeout|Exit)\b")
 
 
 def scrub(message: str, redact: Callable[[str], Any] | None = None) -> str:
@@ -41,7 +43,12 @@ def scrub(message: str, redact: Callable[[str], Any] | None = None) -> str:
         redact = redact_default
     _busy.active = True
     try:
-        return str(redact(message).text)
+        # Exception class names ("DatabaseError") are code, and shaped like names.
+        kept = _CLASS_NAME.findall(message)
+        safe = str(redact(_CLASS_NAME.sub("\x00", message)).text)
+        for name in kept:
+            safe = safe.replace("\x00", name, 1)
+        return safe
     except Exception:  # noqa: BLE001 - a log line must never break the caller
         return "[log message withheld]"
     finally:
