@@ -9,11 +9,16 @@ endpoint in Azure). Compared with Rasa's ``BotFrameworkInput`` it
   OpenID metadata's ``jwks_uri``, issuer, audience (the app id), expiry, the
   key's channel endorsements and the ``serviceurl`` claim; 401 otherwise;
 * takes a button press from the activity's ``value`` (Teams sends it with
-  empty text) and ignores activities that carry nothing to answer;
-* renders buttons as a Hero card whose ``messageBack`` actions return the
-  payload in ``value``;
-* gets its token from a configurable tenant / token URL and posts replies to
-  the activity's ``serviceUrl`` with async HTTP.
+  empty text), an Adaptive Card submit or a Universal Action
+  (``adaptiveCard/action`` invoke, answered with an invoke response), and
+  strips the bot's ``<at>`` mention from typed text;
+* greets once when the bot is installed or added to a conversation, through
+  the assistant's own greeting (``/greet``);
+* renders buttons as Hero cards of at most six ``messageBack`` actions (Teams
+  shows no more) and text as Teams markdown, with line breaks kept;
+* gets its token for the configured app type (``SingleTenant`` from the bot's
+  own tenant, ``MultiTenant`` from ``botframework.com``) and posts replies to
+  the activity's ``serviceUrl``, retrying throttling and transient errors.
 
 Every message then goes through the :class:`MessageGuard`.
 """
@@ -21,12 +26,29 @@ Every message then goes through the :class:`MessageGuard`.
 from __future__ import annotations
 
 import asyncio
+import email.utils
+import html
 import json
 import logging
+import math
+import os
+import random
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Optional
+from typing import (
+    Any,
+    Awaitable,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+)
 from urllib.parse import quote
 
 import aiohttp
@@ -47,20 +69,58 @@ logger = logging.getLogger(__name__)
 # Microsoft's public endpoints: the defaults, each overridable in credentials.
 DEFAULT_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 DEFAULT_ISSUER = "https://api.botframework.com"
-DEFAULT_TENANT = "botframework.com"
+DEFAULT_TENANT = "botframework.com"  # the token tenant of (old) multi-tenant registrations only
 DEFAULT_LOGIN_URL = "https://login.microsoftonline.com"
 DEFAULT_SCOPE = "https://api.botframework.com/.default"
 DEFAULT_KEYS_TTL_SECONDS = 24 * 60 * 60
+
+SINGLE_TENANT = "SingleTenant"
+MULTI_TENANT = "MultiTenant"
+APP_TYPE_ENV = "MICROSOFT_APP_TYPE"
+TENANT_ENV = "MICROSOFT_APP_TENANT_ID"
 
 KEY_REFRESH_INTERVAL_SECONDS = 5 * 60  # at most this often for an unknown key id
 KEY_RETRY_SECONDS = 10  # while no keys could be fetched yet
 CLOCK_SKEW_SECONDS = 5 * 60  # Bot Framework SDKs allow the same
 TOKEN_RENEW_BEFORE_SECONDS = 5 * 60
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=10)
+TOKEN_TIMEOUT = aiohttp.ClientTimeout(total=5)
+
+# Microsoft's guidance for bots in Teams: retry these with exponential backoff.
+RETRY_STATUSES = frozenset({412, 429, 502, 504})
+# The token endpoint (Entra ID) is retried on throttling and server errors; a
+# 400/401 there means wrong settings, which no retry fixes.
+TOKEN_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+MAX_CARD_BUTTONS = 6  # Teams shows at most six buttons on a Hero card
+
+# The assistant's own greeting, as a payload the channel builds itself: the
+# guard passes it through, Rasa's `greet` rule answers with utter_greet.
+GREETING_PAYLOAD = "/greet"
+GREETED_MEMORY_SECONDS = 10 * 60  # one install sends installationUpdate *and* conversationUpdate
+
+INVOKE_ACK = "Thanks, your answer has been sent."
+INVOKE_WAIT_SECONDS = 4.0  # answer an invoke within Teams' few seconds, even if the turn runs on
 
 _BEARER = re.compile(r"Bearer\s+(\S+)\s*", re.IGNORECASE)
+_AT_TAG = re.compile(r"<at(?:\s[^>]*)?>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+_LEADING_AT_TAG = re.compile(r"\s*<at(?:\s[^>]*)?>.*?</at>", re.IGNORECASE | re.DOTALL)
 
 Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+# Entra ID error codes whose cause is a setting of this channel: a hint for the log.
+# Log lines are cut at 240 characters and redacted (bot/logs.py), and CamelCase
+# reads as a name there, so they say "single-tenant", not the setting's value.
+_TOKEN_ERROR_HINTS = {
+    700016: "the app id is not registered in this tenant; a single-tenant bot needs app_type single-tenant "
+    f"and tenant ({TENANT_ENV})",
+    90002: f"the tenant was not found: check tenant ({TENANT_ENV})",
+    900023: f"the tenant is not valid: check tenant ({TENANT_ENV})",
+    7000215: "the client secret is wrong: check app_password (MICROSOFT_APP_PASSWORD)",
+    7000222: "the client secret has expired: create a new one and set MICROSOFT_APP_PASSWORD",
+}
+_LOGGED_APP_TYPE = {SINGLE_TENANT: "single-tenant", MULTI_TENANT: "multi-tenant"}
 
 
 class AuthenticationError(Exception):
@@ -72,12 +132,37 @@ class KeysUnavailable(Exception):
 
 
 class TokenUnavailable(Exception):
-    """The bot could not get a token to post its replies."""
+    """The bot could not get a token to post its replies.
+
+    ``retryable`` is False when the token endpoint refused the settings (a
+    retry would get the same answer); ``retry_after`` is its Retry-After.
+    """
+
+    def __init__(self, reason: str, retryable: bool = True, retry_after: Optional[float] = None) -> None:
+        super().__init__(reason)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+def _app_type(value: str) -> str:
+    normalised = re.sub(r"[\s_-]", "", value).lower()
+    for app_type in (SINGLE_TENANT, MULTI_TENANT):
+        if normalised == app_type.lower():
+            return app_type
+    raise RasaException(
+        f"The Teams channel's app_type (or {APP_TYPE_ENV}) must be {SINGLE_TENANT} or {MULTI_TENANT}, "
+        f"as shown for the bot in Azure (Bot resource → Configuration → Type of App); got {value!r}."
+    )
 
 
 @dataclass(frozen=True)
 class BotFrameworkSettings:
-    """Where the Bot Framework lives, and who this bot is."""
+    """Where the Bot Framework lives, and who this bot is.
+
+    ``app_type`` decides where the bot's own token comes from: a single-tenant
+    bot (what Azure creates now) from its own tenant, a multi-tenant one from
+    ``botframework.com``. Incoming requests are checked the same way for both.
+    """
 
     app_id: str
     app_password: str
@@ -87,14 +172,25 @@ class BotFrameworkSettings:
     token_url: str = ""
     scope: str = DEFAULT_SCOPE
     keys_ttl_seconds: float = DEFAULT_KEYS_TTL_SECONDS
+    app_type: str = MULTI_TENANT
+    login_url: str = DEFAULT_LOGIN_URL
 
     @property
     def token_endpoint(self) -> str:
-        return self.token_url or f"{DEFAULT_LOGIN_URL}/{self.tenant}/oauth2/v2.0/token"
+        return self.token_url or f"{self.login_url.rstrip('/')}/{self.tenant}/oauth2/v2.0/token"
 
     @classmethod
-    def from_credentials(cls, credentials: Mapping[str, Any]) -> "BotFrameworkSettings":
-        """Reads the channel's block of credentials; empty values fall back to the defaults."""
+    def from_credentials(
+        cls, credentials: Mapping[str, Any], env: Optional[Mapping[str, str]] = None
+    ) -> "BotFrameworkSettings":
+        """Reads the channel's block of credentials; empty values fall back to the environment, then the defaults.
+
+        ``app_type`` and ``tenant`` may come from ``MICROSOFT_APP_TYPE`` and
+        ``MICROSOFT_APP_TENANT_ID`` (Rasa refuses to start on an unset
+        ``${VAR}``, so credentials.teams.yml does not name them). A tenant
+        without an app type means SingleTenant, as this file once advised.
+        """
+        environment = os.environ if env is None else env
         app_id = str(credentials.get("app_id") or "").strip()
         app_password = str(credentials.get("app_password") or "").strip()
         if not app_id or not app_password:
@@ -106,15 +202,41 @@ class BotFrameworkSettings:
         def setting(key: str, default: str) -> str:
             return str(credentials.get(key) or default).strip()
 
+        tenant = setting("tenant", environment.get(TENANT_ENV, ""))
+        raw_app_type = setting("app_type", environment.get(APP_TYPE_ENV, ""))
+        if raw_app_type:
+            app_type = _app_type(raw_app_type)
+        else:
+            app_type = SINGLE_TENANT if tenant and tenant.lower() != DEFAULT_TENANT else MULTI_TENANT
+        if app_type == SINGLE_TENANT:
+            if not tenant or tenant.lower() == DEFAULT_TENANT:
+                raise RasaException(
+                    f"The Teams channel's app_type is {SINGLE_TENANT}, so it needs the tenant: set tenant "
+                    f"(or {TENANT_ENV}) to the Directory (tenant) ID of the bot's app registration."
+                )
+            if re.search(r"[\s/?#]", tenant):
+                raise RasaException(
+                    f"The Teams channel's tenant (or {TENANT_ENV}) must be a tenant id or domain, not {tenant!r}."
+                )
+        else:
+            if tenant and tenant.lower() != DEFAULT_TENANT:
+                logger.warning(
+                    "teams: app_type is multi-tenant, so the tenant setting is ignored (tokens come from %s)",
+                    DEFAULT_TENANT,
+                )
+            tenant = DEFAULT_TENANT
+
         return cls(
             app_id=app_id,
             app_password=app_password,
             openid_metadata_url=setting("openid_metadata_url", DEFAULT_OPENID_METADATA_URL),
             issuer=setting("issuer", DEFAULT_ISSUER),
-            tenant=setting("tenant", DEFAULT_TENANT),
+            tenant=tenant,
             token_url=setting("token_url", ""),
             scope=setting("scope", DEFAULT_SCOPE),
             keys_ttl_seconds=float(credentials.get("keys_ttl_seconds") or DEFAULT_KEYS_TTL_SECONDS),
+            app_type=app_type,
+            login_url=setting("login_url", DEFAULT_LOGIN_URL),
         )
 
 
@@ -221,6 +343,59 @@ class BotFrameworkAuthenticator:
         self._fetched_at = self._clock()
 
 
+def retry_after_seconds(value: Optional[str], now: float) -> Optional[float]:
+    """A ``Retry-After`` header in seconds: delta-seconds or an HTTP date (``now`` is wall-clock time)."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard a reply is pushed through throttling and transient errors.
+
+    At most ``max_attempts`` tries, and never a wait that would end more than
+    ``budget_seconds`` after the first try: Teams resends a message it got no
+    answer to within 15 s, and the guard's deadline is 8 s. ``sleep``,
+    ``clock``, ``wall_clock`` and ``jitter`` are injectable so tests run fast.
+    """
+
+    max_attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 4.0
+    budget_seconds: float = 10.0
+    sleep: Sleep = asyncio.sleep
+    clock: Clock = time.monotonic
+    wall_clock: Clock = time.time
+    jitter: Callable[[], float] = random.random
+
+    def backoff(self, retry: int) -> float:
+        """Exponential, with "equal jitter": between half and all of base * 2**retry (capped)."""
+        cap = min(self.max_delay, self.base_delay * (2**retry))
+        return cap / 2 + (cap / 2) * self.jitter()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of one reply: logged when it failed, returned for callers and tests."""
+
+    delivered: bool
+    attempts: int
+    status: Optional[int] = None  # the connector's last HTTP status, if it answered
+    reason: str = ""
+
+
 class TokenProvider:
     """The bot's own access token for posting replies, fetched and renewed as needed."""
 
@@ -237,6 +412,11 @@ class TokenProvider:
                 await self._fetch()
         return {"Authorization": f"Bearer {self._token}", "Content-Type": "application/json"}
 
+    def invalidate(self, authorization: str) -> None:
+        """Forget the token the connector refused (401), unless another request already replaced it."""
+        if self._token is not None and authorization == f"Bearer {self._token}":
+            self._token = None
+
     async def _fetch(self) -> None:
         form = {
             "grant_type": "client_credentials",
@@ -245,18 +425,59 @@ class TokenProvider:
             "scope": self._settings.scope,
         }
         try:
-            async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session:
+            async with aiohttp.ClientSession(timeout=TOKEN_TIMEOUT) as session:
                 async with session.post(self._settings.token_endpoint, data=form) as reply:
-                    reply.raise_for_status()
+                    if reply.status >= 400:
+                        raise self._refused(reply.status, reply.headers.get("Retry-After"), await _json_or_none(reply))
                     body = await reply.json(content_type=None)
             token = body["access_token"]
             lifetime = float(body.get("expires_in", 0))
-        except (aiohttp.ClientError, asyncio.TimeoutError, KeyError, TypeError, ValueError) as error:
+        except TokenUnavailable:
+            raise
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            logger.error("teams: cannot reach the token endpoint (%s)", type(error).__name__)
+            raise TokenUnavailable(type(error).__name__) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            logger.error("teams: the token endpoint gave an unreadable answer (%s)", type(error).__name__)
             raise TokenUnavailable(type(error).__name__) from None
         if not isinstance(token, str) or not token:
+            logger.error("teams: the token endpoint gave an empty access_token")
             raise TokenUnavailable("empty access_token")
         self._token = token
         self._renew_at = self._clock() + max(0.0, lifetime - TOKEN_RENEW_BEFORE_SECONDS)
+
+    def _refused(self, status: int, retry_after: Optional[str], body: Any) -> TokenUnavailable:
+        """Logs why Entra ID refused (its error name and codes, never the description or a secret)."""
+        error = body.get("error") if isinstance(body, Mapping) else None
+        codes = body.get("error_codes") if isinstance(body, Mapping) else None
+        codes = [code for code in codes if isinstance(code, int)] if isinstance(codes, list) else []
+        hints = [_TOKEN_ERROR_HINTS[code] for code in codes if code in _TOKEN_ERROR_HINTS]
+        retryable = status in TOKEN_RETRY_STATUSES
+        logger.error(
+            "teams: the token endpoint (%s, tenant %s) refused: HTTP %s%s%s",
+            _LOGGED_APP_TYPE.get(self._settings.app_type, "?"),
+            self._settings.tenant,
+            status,
+            f", {error}" if isinstance(error, str) and len(error) < 60 else "",
+            f", AADSTS{'/'.join(str(code) for code in codes[:3])}" if codes else "",
+        )
+        for hint in hints:
+            logger.error("teams: hint: %s", hint)
+        return TokenUnavailable(
+            f"token endpoint HTTP {status}",
+            retryable=retryable,
+            retry_after=retry_after_seconds(retry_after, time.time()),
+        )
+
+
+async def _json_or_none(reply: aiohttp.ClientResponse) -> Any:
+    try:
+        return await reply.json(content_type=None)
+    except (aiohttp.ClientError, ValueError):
+        return None
+
+
+# -- what the bot sends --------------------------------------------------------
 
 
 def card_action(button: Mapping[str, Any]) -> Dict[str, Any]:
@@ -269,56 +490,180 @@ def card_action(button: Mapping[str, Any]) -> Dict[str, Any]:
     return {"type": "messageBack", "title": title, "displayText": title, "text": title, "value": {"payload": payload}}
 
 
+def card_text(text: str) -> str:
+    """Text for a card: Teams renders cards' text as a subset of HTML, not markdown, so lines break at ``<br>``."""
+    lines = [html.escape(line.strip(), quote=False) for line in text.strip().splitlines()]
+    return "<br>".join(lines)
+
+
+def teams_markdown(text: str) -> str:
+    """Text for a message with ``textFormat: markdown``, line breaks kept.
+
+    Teams' markdown joins lines split by a single newline (and its clients do
+    not all honour CommonMark's two-space hard break), but every client shows a
+    blank line as a new paragraph: so each line becomes a paragraph, and runs
+    of blank lines one paragraph break.
+    """
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return "\n\n".join(line for line in lines if line.strip())
+
+
+def _balanced_chunks(items: Sequence[Dict[str, Any]], size: int) -> List[List[Dict[str, Any]]]:
+    """``items`` in order, in as few chunks of at most ``size`` as possible, of near-equal length (8 -> 4 + 4)."""
+    if not items:
+        return [[]]
+    count = math.ceil(len(items) / size)
+    per_chunk = math.ceil(len(items) / count)
+    return [list(items[start : start + per_chunk]) for start in range(0, len(items), per_chunk)]
+
+
+def hero_cards(text: str, buttons: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    """The text and buttons as Hero cards of at most six buttons each; the first card carries the text.
+
+    Split cards rather than one Adaptive Card with a choice list: a press
+    stays one tap, reads the same on mobile and with a screen reader, and
+    comes back as the same ``messageBack`` the guard already trusts.
+    """
+    chunks = _balanced_chunks([card_action(button) for button in buttons], MAX_CARD_BUTTONS)
+    cards = []
+    for index, actions in enumerate(chunks):
+        content: Dict[str, Any] = {"buttons": actions}
+        if index == 0:
+            content = {"text": card_text(text), **content}
+        cards.append({"contentType": "application/vnd.microsoft.card.hero", "content": content})
+    return cards
+
+
 def hero_card(text: str, buttons: Iterable[Mapping[str, Any]]) -> Dict[str, Any]:
+    """One Hero card; callers with more than six buttons want :func:`hero_cards`."""
     return {
         "contentType": "application/vnd.microsoft.card.hero",
-        "content": {"text": text, "buttons": [card_action(button) for button in buttons]},
+        "content": {"text": card_text(text), "buttons": [card_action(button) for button in buttons]},
     }
+
+
+# -- what Teams sends ----------------------------------------------------------
 
 
 def _id_of(value: Any) -> Any:
     return value.get("id") if isinstance(value, Mapping) else None
 
 
-def _mentions_of_bot(activity: Mapping[str, Any]) -> List[str]:
-    """The ``<at>Bot</at>`` strings Teams puts in the text when the bot is @mentioned in a chat or channel."""
+def _name_key(name: str) -> str:
+    return " ".join(html.unescape(name).split()).casefold()
+
+
+def strip_bot_mentions(activity: Mapping[str, Any], text: str) -> str:
+    """``text`` without the ``<at>Bot</at>`` that Teams puts in when the bot is @mentioned.
+
+    Teams' mention entity usually carries the exact ``text``; some clients
+    send only ``mentioned: {id, name}``, so the ``<at>`` tags naming the bot
+    (by the entity's or the recipient's name) are removed too, and if the user
+    shortened the name, a leading ``<at>`` tag. Mentions of other people stay.
+    """
     bot_id = _id_of(activity.get("recipient"))
+    if bot_id is None:
+        return text
     entities = activity.get("entities")
-    return [
-        entity["text"]
+    mentions = [
+        entity
         for entity in (entities if isinstance(entities, list) else [])
         if isinstance(entity, Mapping)
         and entity.get("type") == "mention"
-        and bot_id is not None
         and _id_of(entity.get("mentioned")) == bot_id
-        and isinstance(entity.get("text"), str)
     ]
+    if not mentions:
+        return text
+    original = text
+    names: Set[str] = set()
+    recipient = activity.get("recipient")
+    for candidate in [recipient] + [mention.get("mentioned") for mention in mentions]:
+        name = candidate.get("name") if isinstance(candidate, Mapping) else None
+        if isinstance(name, str) and name.strip():
+            names.add(_name_key(name))
+    for mention in mentions:
+        mention_text = mention.get("text")
+        if isinstance(mention_text, str) and mention_text:
+            text = text.replace(mention_text, " ")
+    text = _AT_TAG.sub(lambda tag: " " if _name_key(tag.group(1)) in names else tag.group(0), text)
+    if text == original:
+        text = _LEADING_AT_TAG.sub(" ", text, count=1)
+    return text
+
+
+def _pressed_payload(value: Any) -> Optional[str]:
+    """A payload of this channel's buttons: ``{"payload": ...}`` (messageBack, Action.Execute data) or a string."""
+    if isinstance(value, Mapping):
+        value = value.get("payload")
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def _submitted_text(value: Any) -> Optional[str]:
+    """The single text input of an Adaptive Card submit with no ``payload`` key (untrusted: not our card)."""
+    if not isinstance(value, Mapping):
+        return None
+    strings = [
+        item.strip() for key, item in value.items() if key != "msteams" and isinstance(item, str) and item.strip()
+    ]
+    return strings[0] if len(strings) == 1 else None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What to hand the guard: ``pressed`` marks a payload from this channel's own card."""
+
+    text: str
+    pressed: bool = False
+
+
+def read_incoming(activity: Mapping[str, Any], value: Any = None) -> Optional[Incoming]:
+    """What the practitioner said or pressed, or None when there is nothing to answer.
+
+    In order: a button's payload; the typed text without the bot's @mention;
+    the one text input of an Adaptive Card submit (left to the guard, which
+    passes it only if the assistant offered it); ``""`` for a submit or an
+    attachment with nothing readable, so the guard asks for text instead of
+    the press vanishing. ``value`` overrides the activity's (invoke data).
+    """
+    value = activity.get("value") if value is None else value
+    payload = _pressed_payload(value)
+    if payload is not None:
+        return Incoming(payload, pressed=True)
+    text = activity.get("text")
+    if isinstance(text, str):
+        text = strip_bot_mentions(activity, text)
+        if text.strip():
+            return Incoming(text.strip())
+    submitted = _submitted_text(value)
+    if submitted is not None:
+        return Incoming(submitted)
+    if isinstance(value, Mapping) or activity.get("attachments"):
+        return Incoming("")
+    return None
 
 
 def incoming_text(activity: Mapping[str, Any]) -> Optional[str]:
     """What the practitioner said: a button's payload, else the text without the @mention of the bot.
 
-    ``""`` for a message with only attachments (the guard then asks for text);
-    ``None`` when there is nothing to answer.
+    ``""`` for a message with only attachments or an unreadable card submit
+    (the guard then asks for text); ``None`` when there is nothing to answer.
     """
-    value = activity.get("value")
-    if isinstance(value, Mapping):
-        value = value.get("payload")
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    text = activity.get("text")
-    if isinstance(text, str):
-        for mention in _mentions_of_bot(activity):
-            text = text.replace(mention, " ")
-        if text.strip():
-            return text.strip()
-    if activity.get("attachments"):
-        return ""
-    return None
+    incoming = read_incoming(activity)
+    return incoming.text if incoming is not None else None
+
+
+# -- replies -------------------------------------------------------------------
 
 
 class TeamsOutput(BotFramework):
-    """Replies to one conversation, through the activity's ``serviceUrl``."""
+    """Replies to one conversation, through the activity's ``serviceUrl``.
+
+    A reply to a message goes to ``{serviceUrl}v3/conversations/{id}/activities/{replyToId}``
+    (the prefix, e.g. ``/emea/``, kept); one without ``reply_to_id`` (the
+    install greeting, answers to invokes) to ``.../activities``.
+    """
 
     def __init__(
         self,
@@ -329,18 +674,29 @@ class TeamsOutput(BotFramework):
         user: Dict[str, Any],
         service_url: str,
         reply_to_id: Optional[str] = None,
+        retry: Optional[RetryPolicy] = None,
     ) -> None:
-        super().__init__(settings.app_id, settings.app_password, conversation, bot, service_url)
+        super().__init__(
+            settings.app_id, settings.app_password, conversation, bot, service_url  # type: ignore[arg-type]
+        )
         self._tokens = tokens
         self._user = user
+        self._service_url = service_url
         self._reply_to_id = reply_to_id
+        self._retry = retry or RetryPolicy()
+        # What this output was asked to say (never logged): lets the greeting check for the privacy notice.
+        self.texts_sent: List[str] = []
 
     @classmethod
     def name(cls) -> str:
         return "teams"
 
     def activities_url(self) -> str:
-        return f"{self.global_uri}conversations/{quote(str(self.conversation['id']), safe='')}/activities"
+        conversation_id = quote(str(self.conversation["id"]), safe="")
+        url = f"{self._service_url.rstrip('/')}/v3/conversations/{conversation_id}/activities"
+        if self._reply_to_id:
+            url += f"/{quote(self._reply_to_id, safe='')}"
+        return url
 
     def prepare_message(self, recipient_id: str, message_data: Dict[str, Any]) -> Dict[str, Any]:
         data: Dict[str, Any] = {
@@ -355,56 +711,133 @@ class TeamsOutput(BotFramework):
         data.update(message_data)
         return data
 
-    async def _get_headers(self) -> Optional[Dict[str, Any]]:
-        try:
-            return await self._tokens.headers()
-        except TokenUnavailable as error:
-            logger.error("teams: could not get a token to reply (%s)", error)
-            return None
+    async def send(self, message_data: Dict[str, Any]) -> Delivery:  # type: ignore[override]
+        """Posts one activity, retrying throttling (429), 412, 502, 504 and an unreachable connector.
 
-    async def send(self, message_data: Dict[str, Any]) -> None:
-        """Posts one activity; failures are logged (status only), not raised, so the turn is still saved."""
-        headers = await self._get_headers()
-        if headers is None:
-            return
-        try:
-            async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session:
-                url = URL(self.activities_url(), encoded=True)  # already quoted: keep ':' and ';' escaped
-                async with session.post(url, json=message_data, headers=headers) as reply:
-                    if reply.status >= 300:
-                        logger.error("teams: the Bot Framework refused a reply (HTTP %s)", reply.status)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            logger.error("teams: could not post a reply (%s)", type(error).__name__)
+        Backoff is exponential with jitter, ``Retry-After`` honoured, within
+        the :class:`RetryPolicy`; a connector 401 drops the cached token and
+        retries once with a new one. A final failure is logged (status and
+        reason only) and returned, not raised: raising would abort Rasa's turn
+        before the tracker is saved, and the guard's safe reply would go to
+        the same failing endpoint, past Teams' 15 s.
+        """
+        policy = self._retry
+        started = policy.clock()
+        attempts = 0
+        status: Optional[int] = None
+        reason = ""
+        renewed_token = False
+        while True:
+            attempts += 1
+            wait: Optional[float] = None
+            retryable = True
+            try:
+                headers = await self._tokens.headers()
+            except TokenUnavailable as error:
+                status, reason, retryable, wait = None, f"no token: {error}", error.retryable, error.retry_after
+            else:
+                try:
+                    status, retry_after = await self._post(message_data, headers, started)
+                except aiohttp.ClientConnectorError as error:  # nothing was sent: safe to try again
+                    status, reason = None, f"connector unreachable ({type(error).__name__})"
+                except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                    # It may have arrived: a retry could post the reply twice.
+                    status, reason, retryable = None, type(error).__name__, False
+                else:
+                    if status < 300:
+                        return Delivery(True, attempts, status)
+                    reason = f"HTTP {status}"
+                    if status == 401 and not renewed_token:
+                        renewed_token = True
+                        self._tokens.invalidate(headers["Authorization"])
+                        if attempts < policy.max_attempts:
+                            continue  # at once: the wait is for throttling, this is a stale token
+                    retryable = status in RETRY_STATUSES
+                    wait = retry_after
+            if not retryable or attempts >= policy.max_attempts:
+                break
+            delay = policy.backoff(attempts - 1) if wait is None else wait
+            if policy.clock() - started + delay > policy.budget_seconds:
+                reason += f"; the next try ({delay:.1f} s away) would exceed {policy.budget_seconds:.0f} s"
+                break
+            logger.warning("teams: retrying a reply in %.1f s (%s)", delay, reason)
+            await policy.sleep(delay)
+        logger.error("teams: a reply was NOT delivered after %d attempt(s): %s", attempts, reason)
+        return Delivery(False, attempts, status, reason)
+
+    async def _post(
+        self, message_data: Dict[str, Any], headers: Dict[str, str], started: float
+    ) -> Tuple[int, Optional[float]]:
+        remaining = self._retry.budget_seconds - (self._retry.clock() - started)
+        timeout = aiohttp.ClientTimeout(total=max(1.0, min(HTTP_TIMEOUT.total or 10.0, remaining)))
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            url = URL(self.activities_url(), encoded=True)  # already quoted: keep ':' and ';' escaped
+            async with session.post(url, json=message_data, headers=headers) as reply:
+                return reply.status, retry_after_seconds(reply.headers.get("Retry-After"), self._retry.wall_clock())
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send(self.prepare_message(recipient_id, {"text": text.strip()}))
+        self.texts_sent.append(text)
+        await self.send(self.prepare_message(recipient_id, {"text": teams_markdown(text), "textFormat": "markdown"}))
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
     ) -> None:
-        await self.send(self.prepare_message(recipient_id, {"attachments": [hero_card(text, buttons)]}))
+        if not buttons:
+            await self.send_text_message(recipient_id, text)
+            return
+        self.texts_sent.append(text)
+        cards = hero_cards(text, buttons)
+        message: Dict[str, Any] = {"attachments": cards}
+        if len(cards) > 1:
+            message["attachmentLayout"] = "list"  # stacked, in order, not a carousel
+        await self.send(self.prepare_message(recipient_id, message))
 
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
         await self.send(self.prepare_message(recipient_id, json_message))
 
 
+# -- the channel ---------------------------------------------------------------
+
+
+def _invoke_response(status: int, kind: str, value: Any) -> HTTPResponse:
+    """An invoke's answer: the Bot Framework reads it from the HTTP status and the JSON body."""
+    return response.json({"statusCode": status, "type": kind, "value": value}, status=status)
+
+
+def _invoke_error(status: int, code: str, message: str) -> HTTPResponse:
+    return _invoke_response(status, "application/vnd.microsoft.error", {"code": code, "message": message})
+
+
 class TeamsInput(BotFrameworkInput):
     """The Teams channel: ``bot.channels.teams.TeamsInput`` in credentials.
 
-    Keys: ``app_id``, ``app_password`` (required), ``tenant``, ``token_url``,
-    ``openid_metadata_url``, ``issuer``, ``scope``, ``keys_ttl_seconds``
-    (optional, default Microsoft's), and the guard's keys.
+    Keys: ``app_id``, ``app_password`` (required); ``app_type``
+    (``SingleTenant`` or ``MultiTenant``, else ``MICROSOFT_APP_TYPE``) and
+    ``tenant`` (else ``MICROSOFT_APP_TENANT_ID``; required for SingleTenant);
+    ``token_url``, ``login_url``, ``openid_metadata_url``, ``issuer``,
+    ``scope``, ``keys_ttl_seconds`` (optional, default Microsoft's); and the
+    guard's keys.
     """
 
     # BotFrameworkInput.__init__ is deliberately not called: it downloads Microsoft's
     # keys synchronously at start, so an offline server could not start.
-    def __init__(self, settings: BotFrameworkSettings, guard: MessageGuard) -> None:
+    def __init__(
+        self,
+        settings: BotFrameworkSettings,
+        guard: MessageGuard,
+        retry: Optional[RetryPolicy] = None,
+        clock: Clock = time.monotonic,
+    ) -> None:
         self.app_id = settings.app_id
         self.app_password = settings.app_password
         self.settings = settings
         self.guard = guard
+        self.retry = retry or RetryPolicy()
         self.authenticator = BotFrameworkAuthenticator(settings)
         self.tokens = TokenProvider(settings)
+        self._clock = clock
+        self._greeted: Dict[str, float] = {}  # conversation id -> when greeted
+        self._turns: Set["asyncio.Task[Any]"] = set()  # invoke turns still running: kept from the GC
 
     @classmethod
     def name(cls) -> str:
@@ -414,28 +847,32 @@ class TeamsInput(BotFrameworkInput):
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
         if not credentials:
             cls.raise_missing_credentials_exception()
-        return cls(BotFrameworkSettings.from_credentials(credentials), guard_from_credentials(credentials))
+        settings = BotFrameworkSettings.from_credentials(credentials)
+        logger.info(
+            "teams: app type %s, tokens from tenant %s%s",
+            _LOGGED_APP_TYPE[settings.app_type],
+            settings.tenant,
+            "" if settings.app_type == SINGLE_TENANT else "; a new Azure bot is single-tenant: set app_type and tenant",
+        )
+        return cls(settings, guard_from_credentials(credentials))
 
-    def user_message(self, activity: Mapping[str, Any]) -> Optional[UserMessage]:
-        """The message to hand to Rasa, or None for activities with nothing to answer."""
-        if activity.get("type") != "message":
-            return None
-        text = incoming_text(activity)
+    def _output(self, activity: Mapping[str, Any], reply: bool = True) -> Optional[Tuple[TeamsOutput, str]]:
+        """The output channel and Rasa sender id for an activity's conversation, or None if it names none."""
         conversation = activity.get("conversation")
         user = activity.get("from")
         bot = activity.get("recipient")
         service_url = activity.get("serviceUrl")
         if (
-            text is None
-            or not isinstance(conversation, dict)
+            not isinstance(conversation, dict)
             or not conversation.get("id")
             or not isinstance(user, dict)
             or not user.get("id")
             or not isinstance(bot, dict)
             or not isinstance(service_url, str)
+            or not service_url
         ):
             return None
-        reply_to = activity.get("id")
+        reply_to = activity.get("id") if reply else None
         output = TeamsOutput(
             self.settings,
             self.tokens,
@@ -443,17 +880,106 @@ class TeamsInput(BotFrameworkInput):
             bot,
             user,
             service_url,
-            reply_to_id=reply_to if isinstance(reply_to, str) else None,
+            reply_to_id=reply_to if isinstance(reply_to, str) and reply_to else None,
+            retry=self.retry,
         )
         # One conversation per person per chat: group chats and channels are shared.
-        sender_id = f"{conversation['id']}|{user['id']}"
-        # A card press arrives in `value`, built by this channel's own cards: the
-        # guard passes it through as a payload (typed text never gets this mark).
+        return output, f"{conversation['id']}|{user['id']}"
+
+    def _message(self, activity: Mapping[str, Any], incoming: Incoming, reply: bool = True) -> Optional[UserMessage]:
+        target = self._output(activity, reply)
+        if target is None:
+            return None
+        output, sender_id = target
+        # A card press built by this channel's own cards: the guard passes it through
+        # as a payload (typed text never gets this mark).
+        metadata = {CHANNEL_PAYLOAD: True} if incoming.pressed else None
+        return UserMessage(incoming.text, output, sender_id, input_channel=self.name(), metadata=metadata)
+
+    def user_message(self, activity: Mapping[str, Any]) -> Optional[UserMessage]:
+        """The message to hand to Rasa, or None for activities with nothing to answer."""
+        if activity.get("type") != "message":
+            return None
+        incoming = read_incoming(activity)
+        return self._message(activity, incoming) if incoming is not None else None
+
+    # -- installation ---------------------------------------------------------
+
+    def install_event(self, activity: Mapping[str, Any]) -> Optional[bool]:
+        """True when the bot was installed or added here, False when removed, None for anything else."""
+        kind = activity.get("type")
+        bot_id = _id_of(activity.get("recipient"))
+        if kind == "installationUpdate":
+            action = activity.get("action")
+            return True if action == "add" else False if action == "remove" else None
+        if kind == "conversationUpdate" and bot_id is not None:
+            for key, installed in (("membersAdded", True), ("membersRemoved", False)):
+                members = activity.get(key)
+                if isinstance(members, list) and any(_id_of(member) == bot_id for member in members):
+                    return installed
+        return None
+
+    def greeting(self, activity: Mapping[str, Any]) -> Optional[UserMessage]:
+        """The greeting to hand the guard for an install, once per install.
+
+        Teams sends both ``installationUpdate`` (add) and ``conversationUpdate``
+        (the bot in ``membersAdded``) for one install, and resends activities it
+        got no answer to, so a conversation greeted in the last ten minutes is
+        not greeted again; a removal forgets it, so a reinstall greets again.
+        (Per process: with several replicas, a duplicate greeting is possible.)
+        """
+        event = self.install_event(activity)
+        conversation_id = _id_of(activity.get("conversation"))
+        if event is None or not isinstance(conversation_id, str):
+            return None
+        now = self._clock()
+        self._greeted = {key: at for key, at in self._greeted.items() if now - at < GREETED_MEMORY_SECONDS}
+        if not event:
+            self._greeted.pop(conversation_id, None)
+            return None
+        if conversation_id in self._greeted:
+            return None
+        message = self._message(activity, Incoming(GREETING_PAYLOAD, pressed=True), reply=False)
+        if message is not None:
+            self._greeted[conversation_id] = now
+        return message
+
+    async def _greet(self, message: UserMessage, guarded: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """The assistant's own greeting (with 999), then the privacy notice unless the greeting gave it."""
+        await guarded(message)
+        output = message.output_channel
+        notice = self.guard.texts.privacy_notice
+        if isinstance(output, TeamsOutput) and not any(notice in text for text in output.texts_sent):
+            await output.send_text_message(message.sender_id, notice)
+
+    # -- invokes --------------------------------------------------------------
+
+    async def _invoke(
+        self, activity: Mapping[str, Any], guarded: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
+        """Universal Actions (``adaptiveCard/action``) are handled like a card press; other invokes get 501."""
+        if activity.get("name") != "adaptiveCard/action":
+            logger.info("teams: answered an unsupported invoke with 501")
+            return _invoke_error(501, "NotImplemented", "This bot does not handle this kind of invoke.")
         value = activity.get("value")
-        pressed_payload = value.get("payload") if isinstance(value, Mapping) else value
-        pressed = isinstance(pressed_payload, str) and text == pressed_payload.strip()
-        metadata = {CHANNEL_PAYLOAD: True} if pressed else None
-        return UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
+        action = value.get("action") if isinstance(value, Mapping) else None
+        data = action.get("data") if isinstance(action, Mapping) else None
+        incoming = read_incoming({**activity, "text": None}, value=data if data is not None else {})
+        message = self._message(activity, incoming or Incoming(""), reply=False)
+        if message is None:
+            return _invoke_error(400, "BadRequest", "The invoke names no conversation.")
+        turn = asyncio.ensure_future(guarded(message))
+        self._turns.add(turn)
+        turn.add_done_callback(self._turns.discard)
+        # Teams waits only a few seconds for the invoke response; the replies
+        # themselves are posted to the conversation, late or not.
+        await asyncio.wait({turn}, timeout=INVOKE_WAIT_SECONDS)
+        return _invoke_response(200, "application/vnd.microsoft.activity.message", INVOKE_ACK)
+
+    async def wait_for_turns(self) -> None:
+        """Waits for invoke turns still running (tests; a graceful shutdown)."""
+        if self._turns:
+            await asyncio.wait(set(self._turns))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         guarded = self.guard.wrap(on_new_message)
@@ -479,6 +1005,14 @@ class TeamsInput(BotFrameworkInput):
             except KeysUnavailable as error:
                 logger.error("teams: cannot check requests, Microsoft's signing keys are unavailable (%s)", error)
                 return response.text("Service unavailable", status=503)
+            kind = activity.get("type")
+            if kind == "invoke":
+                return await self._invoke(activity, guarded)
+            if kind in ("conversationUpdate", "installationUpdate"):
+                greeting = self.greeting(activity)
+                if greeting is not None:
+                    await self._greet(greeting, guarded)
+                return response.text("", status=200)
             message = self.user_message(activity)
             if message is not None:
                 await guarded(message)

@@ -1,9 +1,16 @@
 """A fake Microsoft Bot Framework service on loopback.
 
 It serves what the Teams channel talks to -- OpenID metadata, the signing
-keys (JWKS, a locally generated RSA key), the token endpoint and the
-conversations API, which records every reply -- and signs the tokens that
-incoming test activities carry, valid or deliberately broken.
+keys (JWKS, a locally generated RSA key), the token endpoint (per tenant:
+``/{tenant}/oauth2/v2.0/token``) and the conversations API under any
+``serviceUrl`` prefix (``/emea/v3/conversations/...``), which records every
+reply -- and signs the tokens that incoming test activities carry, valid or
+deliberately broken.
+
+Failures can be scripted: ``activity_failures`` and ``token_failures`` are
+queues of ``Failure`` answers given before the service answers normally, and
+``revoke_current_token()`` makes the connector refuse the token it issued
+(401), as when Azure rotates a bot's credentials.
 """
 from __future__ import annotations
 
@@ -12,11 +19,13 @@ import functools
 import hashlib
 import hmac
 import json
+import re
 import socket
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Set
+from urllib.parse import unquote
 
 import jwt
 from aiohttp import web
@@ -54,11 +63,30 @@ def hmac_token(claims: Dict[str, Any], secret: bytes, kid: str) -> str:
     return f"{signing_input}.{_b64(signature)}"
 
 
+# The connector's paths, after any serviceUrl prefix such as /emea or /amer.
+_ACTIVITIES = re.compile(
+    r"(?P<prefix>(?:/[^/]+)*?)/v3/conversations/(?P<conversation_id>[^/]+)/activities(?:/(?P<reply_to_id>[^/]+))?"
+)
+_TOKEN = re.compile(r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token")
+
+
 @dataclass
 class Reply:
     conversation_id: str
     activity: Dict[str, Any]
     authorization: Optional[str]
+    path: str = ""  # as sent (still percent-encoded)
+    prefix: str = ""  # the serviceUrl's path before /v3, e.g. "/emea"
+    reply_to_id: Optional[str] = None  # from the URL: .../activities/{replyToId}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One scripted error answer: a status and its headers (e.g. Retry-After)."""
+
+    status: int
+    headers: Dict[str, str] = field(default_factory=dict)
+    body: Optional[Dict[str, Any]] = None
 
 
 @dataclass
@@ -70,7 +98,13 @@ class FakeBotFramework:
     access_token: str = field(default_factory=lambda: f"bot-token-{uuid.uuid4().hex}")
     replies: List[Reply] = field(default_factory=list)
     token_requests: List[Dict[str, str]] = field(default_factory=list)
+    token_tenants: List[str] = field(default_factory=list)  # the tenant in each token request's path
     metadata_requests: int = 0
+    activity_attempts: int = 0  # every POST to the conversations API, failed or not
+    unmatched_paths: List[str] = field(default_factory=list)  # e.g. //v3/... (double slash): answered 404
+    activity_failures: List[Failure] = field(default_factory=list)
+    token_failures: List[Failure] = field(default_factory=list)
+    revoked_tokens: Set[str] = field(default_factory=set)
     base_url: str = ""
     _runner: Optional[web.AppRunner] = None
 
@@ -79,8 +113,7 @@ class FakeBotFramework:
         app = web.Application()
         app.router.add_get("/v1/.well-known/openidconfiguration", self._metadata)
         app.router.add_get("/v1/.well-known/keys", self._keys)
-        app.router.add_post("/tenant/oauth2/v2.0/token", self._token)
-        app.router.add_post("/v3/conversations/{conversation_id}/activities", self._activity)
+        app.router.add_post("/{path:.*}", self._post)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -103,8 +136,30 @@ class FakeBotFramework:
         return f"{self.base_url}/tenant/oauth2/v2.0/token"
 
     @property
+    def login_url(self) -> str:
+        """Stands in for https://login.microsoftonline.com: tokens at {login_url}/{tenant}/oauth2/v2.0/token."""
+        return self.base_url
+
+    @property
     def service_url(self) -> str:
         return f"{self.base_url}/"
+
+    def prefixed_service_url(self, prefix: str) -> str:
+        """A regional serviceUrl, as Teams sends them: https://smba.trafficmanager.net/emea/."""
+        return f"{self.base_url}/{prefix.strip('/')}/"
+
+    def revoke_current_token(self) -> str:
+        """The connector now refuses the token it issued last (401); the next token request gets a new one."""
+        revoked = self.access_token
+        self.revoked_tokens.add(revoked)
+        self.access_token = f"bot-token-{uuid.uuid4().hex}"
+        return revoked
+
+    @staticmethod
+    def _failure_response(failure: Failure) -> web.Response:
+        if failure.body is not None:
+            return web.json_response(failure.body, status=failure.status, headers=failure.headers)
+        return web.Response(status=failure.status, headers=failure.headers)
 
     async def _metadata(self, _: web.Request) -> web.Response:
         self.metadata_requests += 1
@@ -123,13 +178,41 @@ class FakeBotFramework:
         key.update({"kid": self.key_id, "use": "sig", "endorsements": list(self.endorsements)})
         return web.json_response({"keys": [key]})
 
-    async def _token(self, request: web.Request) -> web.Response:
+    async def _post(self, request: web.Request) -> web.Response:
+        path = request.raw_path.split("?", 1)[0]
+        token = _TOKEN.fullmatch(path)
+        if token is not None:
+            return await self._token(request, unquote(token.group("tenant")))
+        activities = _ACTIVITIES.fullmatch(path)
+        if activities is not None and "//" not in path:
+            return await self._activity(request, activities, path)
+        self.unmatched_paths.append(path)
+        return web.Response(status=404)
+
+    async def _token(self, request: web.Request, tenant: str) -> web.Response:
         self.token_requests.append(dict(await request.post()))
+        self.token_tenants.append(tenant)
+        if self.token_failures:
+            return self._failure_response(self.token_failures.pop(0))
         return web.json_response({"token_type": "Bearer", "expires_in": 3600, "access_token": self.access_token})
 
-    async def _activity(self, request: web.Request) -> web.Response:
+    async def _activity(self, request: web.Request, match: "re.Match[str]", path: str) -> web.Response:
+        self.activity_attempts += 1
+        authorization = request.headers.get("Authorization")
+        if authorization is None or authorization.removeprefix("Bearer ") in self.revoked_tokens:
+            return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
+        if self.activity_failures:
+            return self._failure_response(self.activity_failures.pop(0))
+        reply_to_id = match.group("reply_to_id")
         self.replies.append(
-            Reply(request.match_info["conversation_id"], await request.json(), request.headers.get("Authorization"))
+            Reply(
+                unquote(match.group("conversation_id")),
+                await request.json(),
+                authorization,
+                path=path,
+                prefix=match.group("prefix"),
+                reply_to_id=unquote(reply_to_id) if reply_to_id is not None else None,
+            )
         )
         return web.json_response({"id": uuid.uuid4().hex})
 
