@@ -12,7 +12,11 @@ from actions.base import ROOT, KnowledgeAction, current_area, entity_number, ent
 from bot import render
 from bot.escalation import load_escalation
 from bot.knowledge.store import KnowledgeStore
-from bot.quiz import QuizRound, Scenario, load_scenarios
+from bot.quiz import QuizRound, Scenario, level_in, load_scenarios
+
+
+# Featurised: while it is true, what the practitioner types is read as an answer.
+QUIZ_RUNNING = "quiz_running"
 
 
 @lru_cache(maxsize=1)
@@ -29,7 +33,7 @@ class ActionQuizStart(KnowledgeAction):
         quiz = QuizRound.start(scenarios())
         dispatcher.utter_message(**render.quiz_intro(quiz))
         dispatcher.utter_message(**render.quiz_question(quiz, store))
-        return [SlotSet("quiz_state", quiz.to_dict())]
+        return [SlotSet("quiz_state", quiz.to_dict()), SlotSet(QUIZ_RUNNING, True)]
 
 
 class ActionQuizAnswer(KnowledgeAction):
@@ -40,13 +44,17 @@ class ActionQuizAnswer(KnowledgeAction):
                 tracker: Tracker) -> List[Dict[Text, Any]]:
         state = tracker.get_slot("quiz_state")
         level = entity_number(tracker, "quiz_level", 1, 4)
+        if level is None:  # typed: "level 3", "I'd say early help"
+            area = current_area(store, tracker)
+            names = {n: store.level(n, area.id if area else None).name for n in range(1, 5)}
+            level = level_in(tracker.latest_message.get("text") or "", names)
         if not state:
             dispatcher.utter_message(**render.quiz_not_running())
             return []
         quiz = QuizRound.from_dict(state, scenarios())
         if quiz.finished:
             dispatcher.utter_message(**render.quiz_not_running())
-            return []
+            return [SlotSet(QUIZ_RUNNING, False)]
         if level is None:  # not a level from 1 to 4: ask again
             dispatcher.utter_message(**render.quiz_question(quiz, store))
             return []
@@ -54,7 +62,7 @@ class ActionQuizAnswer(KnowledgeAction):
         dispatcher.utter_message(**render.quiz_feedback(feedback))
         if quiz.finished:
             dispatcher.utter_message(**render.quiz_score(quiz))
-            return [SlotSet("quiz_state", None)]
+            return [SlotSet("quiz_state", None), SlotSet(QUIZ_RUNNING, False)]
         dispatcher.utter_message(**render.quiz_question(quiz, store))
         return [SlotSet("quiz_state", quiz.to_dict())]
 

@@ -77,6 +77,12 @@ class ActionFallbackSearch(KnowledgeAction):
                 tracker: Tracker) -> List[Dict[Text, Any]]:
         area = current_area(store, tracker)
         area_id = area.id if area else None
+        route_key = render.route_asked(store.lexicon(), tracker.latest_message.get("entities", []))
+        if route_key is not None and route_key not in render.NATIONAL_ROUTES and area is not None:
+            # A follow-up on a contact ("and out of hours?"): the route named, for the area held.
+            plan = store.contacts(area_id, now())
+            dispatcher.utter_message(**render.contacts(plan, route_key))
+            return []
         ranked = [entry.get("name", "") for entry in tracker.latest_message.get("intent_ranking", [])]
         likely = [items[0] for items in (store.items_for_intent(intent, area_id) for intent in ranked[:4])
                   if items]

@@ -108,7 +108,11 @@ class ValidateTriageForm(FormValidationAction):
             return {AREA: area.id if area else None}
         if slot == ROLE:
             role = knowledge_store().role(text)
-            return {ROLE: role.id if role else NO_ROLE}
+            if role is not None:
+                return {ROLE: role.id}
+            # The role is optional: an answer to the next question ("she's 8 months")
+            # skips it and answers that question instead of being lost.
+            return {ROLE: NO_ROLE, **_answer_for_next(text, tracker)}
         question = question_for_slot(slot)
         if question.multiple:
             return _add_factors(question.key, value, tracker, dispatcher)
@@ -116,6 +120,16 @@ class ValidateTriageForm(FormValidationAction):
         if reading.value is None:
             dispatcher.utter_message(text=reading.message)
         return {slot: reading.value}
+
+
+def _answer_for_next(text: Text, tracker: Tracker) -> Dict[Text, Any]:
+    """The next question's slot and value when `text` clearly answers it, else nothing."""
+    order = form_slots(tracker)
+    following = [slot for slot in order[order.index(ROLE) + 1:] if tracker.get_slot(slot) is None]
+    if not following or following[0] in (AREA, ROLE) or question_for_slot(following[0]).multiple:
+        return {}
+    value = interpret_answer(question_for_slot(following[0]).key, text).value
+    return {following[0]: value} if value is not None else {}
 
 
 def _reads_as_answer(slot: Text, text: Text) -> bool:

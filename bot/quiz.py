@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,3 +246,27 @@ def _feedback(scenario: Scenario, picked: int) -> Feedback:
         next_step=result.next_step,
         next_step_citation=result.next_step_citation,
     )
+
+
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
+
+
+def level_in(text: str, names: Mapping[int, str]) -> int | None:
+    """The level a typed quiz answer picks ("level 3", "3", "I'd say early help"), or None.
+
+    `names` are the levels' names (knowledge/levels.yml, as the area names them); each
+    part of a name between "/", "(", ")" and "," counts ("Targeted / complex needs
+    (child in need)" gives "targeted", "complex needs", "child in need"). An answer that
+    names two different levels is not read (None), so the question is asked again.
+    """
+    words = " " + " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split()) + " "
+    found: set[int] = set()
+    for match in re.finditer(r" (?:level |lvl |l)?([1-4]|one|two|three|four) ", words):
+        token = match.group(1)
+        found.add(int(token) if token.isdigit() else _NUMBER_WORDS[token])
+    for level, name in names.items():
+        for part in re.split(r"[/(),]", name.lower()):
+            phrase = " ".join(re.sub(r"[^a-z0-9]+", " ", part).split())
+            if phrase and f" {phrase} " in words:
+                found.add(level)
+    return found.pop() if len(found) == 1 else None

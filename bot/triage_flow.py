@@ -48,13 +48,25 @@ class QuestionsError(ValueError):
     """questions.yml does not fit the rubric or is malformed."""
 
 
-def phrase_tokens(text: str) -> tuple[str, ...]:
+# "isn't", typed "isnt" too, is read as "is not", so that a phrase such as
+# "not in danger" matches and the negation stays inside the phrase it belongs to.
+_NOT = re.compile(r"\b(is|are|was|were|has|have|had|does|do|did|should|would|could)n'?t\b")
+_CANT_WONT = re.compile(r"\b(can|won)'?t\b")
+
+
+def phrase_tokens(text: str, spell_out: bool = True) -> tuple[str, ...]:
     """Words of a phrase or message for matching: lower case, no punctuation or apostrophes.
 
     Digits and letters are split ("7yo" -> "7 yo") and underscores become spaces, so a
-    canonical value such as "mostly_met" reads as the phrase "mostly met".
+    canonical value such as "mostly_met" reads as the phrase "mostly met". With
+    `spell_out`, "n't" is spelled out ("isn't", "isnt" -> "is not"; "can't" -> "can not";
+    "won't" -> "will not"); word lists (negations, hedges) are read without it.
     """
-    text = text.lower().replace("’", "").replace("‘", "").replace("'", "")
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    if spell_out:
+        text = _NOT.sub(r"\1 not", text)
+        text = _CANT_WONT.sub(lambda m: ("will" if m.group(1) == "won" else "can") + " not", text)
+    text = text.replace("'", "")
     text = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", " ", text)
     return tuple(re.sub(r"[^a-z0-9]+", " ", text).split())
 
@@ -153,7 +165,7 @@ def _text(raw: Any, where: str) -> str:
 def _words(raw: Any, where: str) -> frozenset[str]:
     if not isinstance(raw, list) or not all(isinstance(w, str) and w for w in raw):
         raise QuestionsError(f"{where}: must be a list of quoted words")
-    return frozenset(token for word in raw for token in phrase_tokens(word))
+    return frozenset(token for word in raw for token in phrase_tokens(word, spell_out=False))
 
 
 def _option(raw: Any, where: str, value: str, allowed: Sequence[str] | None) -> Option:

@@ -267,3 +267,11 @@ def test_an_action_that_fails_gives_a_clear_reply_not_an_error(monkeypatch) -> N
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ActionAnswerContact().run(dispatcher, tracker("coventry mash", "ask_contact"), {}))
     assert events == [] and dispatcher.messages[0]["response"] == "utter_default"
+
+
+def test_an_answer_to_the_next_question_at_the_optional_role_question_skips_it() -> None:
+    slots = {"area": "coventry", "triage_immediate_danger": "no", "requested_slot": "role"}
+    _, events = run(ValidateTriageForm(), tracker("she's 8 months", "inform", slots=slots, active_loop="triage_form"))
+    got = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert got["role"] == "not_given" and got["triage_age_band"] == "under_1"
+    assert got["requested_slot"] == "triage_disabled"
