@@ -261,8 +261,9 @@ def level_in(text: str, names: Mapping[int, str]) -> int | None:
     """
     words = " " + " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split()) + " "
     found: set[int] = set()
-    for match in re.finditer(r" (?:level |lvl |l)?([1-4]|one|two|three|four) ", words):
-        token = match.group(1)
+    # A bare digit is a level; a number word only after "level" ("next one" is not level 1).
+    for match in re.finditer(r" (?:(?:level |lvl |l)([1-4]|one|two|three|four)|([1-4])) ", words):
+        token = match.group(1) or match.group(2)
         found.add(int(token) if token.isdigit() else _NUMBER_WORDS[token])
     for level, name in names.items():
         for part in re.split(r"[/(),]", name.lower()):

@@ -275,3 +275,10 @@ def test_an_answer_to_the_next_question_at_the_optional_role_question_skips_it()
     got = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
     assert got["role"] == "not_given" and got["triage_age_band"] == "under_1"
     assert got["requested_slot"] == "triage_disabled"
+
+
+def test_a_follow_up_naming_a_route_is_answered_for_the_area_held() -> None:
+    messages, _ = run(ActionFallbackSearch(), tracker("and out of hours?", "nlu_fallback",
+                                                      [{"entity": "route", "value": "out of hours"}],
+                                                      slots={"area": "kingston_richmond"}))
+    assert "020 8770 5000" in text_of(messages)

@@ -228,3 +228,18 @@ BAD_SAVED: list[Any] = [
 def test_bad_saved_round_is_refused(data: Any) -> None:
     with pytest.raises(QuizError):
         QuizRound.from_dict(data, SCENARIOS)
+
+
+NAMES = {1: "Universal", 2: "Early help (additional needs)", 3: "Targeted / complex needs (child in need)",
+         4: "Specialist / statutory (child protection, significant harm)"}
+
+
+@pytest.mark.parametrize("text, level", [
+    ("I'd say level 3", 3), ("3", 3), ("lvl 2", 2), ("level four", 4), ("early help", 2),
+    ("child protection i think", 4), ("universal services", 1), ("a child in need, level 3", 3),
+    ("level 2 or 3", None), ("not sure", None), ("next one", None), ("", None), ("level 5", None),
+])
+def test_a_typed_quiz_answer_is_read_as_a_level(text: str, level) -> None:
+    from bot.quiz import level_in
+
+    assert level_in(text, NAMES) == level
