@@ -10,7 +10,6 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 KNOWLEDGE = REPO / "knowledge"
 MINIMAL = REPO / "tests" / "fixtures" / "knowledge" / "minimal"
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
 def copy_minimal(target: Path) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,8 @@ def child(age: str = "5_11", **rest: Any) -> dict[str, Any]:
 
 # --- The sample vignettes -----------------------------------------------------------------
 
-# A copy of /work/shared/eval/vignettes.yaml (samples): used when that file is not on this
-# machine, so the check always runs. When it is there, the file itself is used.
+# A copy of ../shared/eval/vignettes.yaml (samples): used when that file is not beside
+# this checkout, so the check always runs. When it is there, the file itself is used.
 EMBEDDED_VIGNETTES = """
 vignettes:
 - id: d01
@@ -228,7 +229,10 @@ vignettes:
 
 
 def _vignettes() -> list[tuple[Any, ...]]:
-    path = Path(os.environ.get("TRIAGE_VIGNETTES", "/work/shared/eval/vignettes.yaml"))
+    beside = Path(__file__).resolve().parents[2] / "shared" / "eval" / "vignettes.yaml"
+    path = Path(os.environ.get("TRIAGE_VIGNETTES", beside))
+    if not path.exists():
+        warnings.warn(f"{path} is not beside this checkout: checking the embedded copy of the vignettes only")
     text = path.read_text(encoding="utf-8") if path.exists() else EMBEDDED_VIGNETTES
     cases = yaml.safe_load(text)["vignettes"]
     return [(c["id"], c["answers"], *(c["expect"][k] for k in ("level", "emergency", "fired", "notes"))) for c in cases]
