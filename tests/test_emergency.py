@@ -345,6 +345,11 @@ def test_phrases_in_the_file_are_normalised_like_messages(tmp_path: Path) -> Non
     ],
 )
 def test_a_malformed_file_is_rejected(tmp_path: Path, change: object, message: str) -> None:
+    _assert_rejected(tmp_path, change, message)
+
+
+def _assert_rejected(tmp_path: Path, change: object, message: str) -> None:
+    """The shipped file with one `change` made is refused with an error naming `message`."""
     data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
     change(data)  # type: ignore[operator]
     path = tmp_path / "signals.yml"
@@ -468,12 +473,7 @@ def test_without_the_matching_sections_the_old_exact_matching_applies(tmp_path: 
     ],
 )
 def test_a_malformed_matching_section_is_rejected(tmp_path: Path, change: object, message: str) -> None:
-    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
-    change(data)  # type: ignore[operator]
-    path = tmp_path / "signals.yml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    with pytest.raises(ValueError, match=message):
-        EmergencySignals.from_file(path)
+    _assert_rejected(tmp_path, change, message)
 
 
 def test_kept_words_are_real_words_not_signal_words() -> None:
