@@ -55,6 +55,9 @@ async def offered(sender_id: str) -> frozenset:
 
 def channel(**kwargs: Any) -> WebChatInput:
     kwargs.setdefault("session_secret", SESSION_SECRET)
+    # Most tests here are about one message and its replies: no greeting unless a test asks
+    # for it (the greeting tests below use the default, "/greet").
+    kwargs.setdefault("greeting", None)
     return WebChatInput(MessageGuard(TEXTS, clean, redact, deadline_seconds=2, offers=offered), **kwargs)
 
 
@@ -214,8 +217,10 @@ class Client:
         return self.bot.empty()
 
 
-def converse(scenario: Callable[[WebChatInput, str], Awaitable[Any]], rasa: FakeRasa) -> Any:
-    webchat = channel()
+def converse(
+    scenario: Callable[[WebChatInput, str], Awaitable[Any]], rasa: FakeRasa, webchat: Optional[WebChatInput] = None
+) -> Any:
+    webchat = webchat or channel()
 
     async def main() -> Any:
         async with serving(make_app(webchat, rasa)) as base_url:
@@ -379,6 +384,124 @@ def test_a_reloaded_page_rejoins_its_conversation_with_the_issued_token() -> Non
     token, replies = converse(scenario, rasa)
     assert replies[0]["text"] == "Is the child in immediate danger?"
     assert [m.sender_id for m in rasa.received] == [id_of(token), id_of(token)]
+
+
+# -- the greeting a new conversation opens with ------------------------------------------
+
+
+def greeting_channel(**kwargs: Any) -> WebChatInput:
+    """The channel as configured by default: new conversations are greeted."""
+    kwargs.setdefault("session_secret", SESSION_SECRET)
+    return WebChatInput(MessageGuard(TEXTS, clean, redact, deadline_seconds=2, offers=nothing_offered), **kwargs)
+
+
+async def nothing_offered(sender_id: str) -> frozenset:
+    return frozenset()
+
+
+class RecordingRasa(FakeRasa):
+    """Also records the metadata the guard hands Rasa and answers /greet like the assistant."""
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.received.append(message)
+        text = "Hello. If a child is in immediate danger, call 999." if message.text == "/greet" else "echo"
+        await message.output_channel.send_response(
+            message.sender_id, {"text": text, "buttons": [{"title": "Start", "payload": "/start_triage"}]}
+        )
+
+
+def test_a_new_conversation_is_greeted_with_a_channel_made_payload() -> None:
+    rasa = RecordingRasa()
+
+    async def scenario(webchat: WebChatInput, base_url: str) -> Tuple[str, List[Dict[str, Any]], bool]:
+        async with client(base_url) as chat:
+            token = await chat.session()
+            replies = await chat.replies(1)
+            return token, replies, await chat.nothing_more()
+
+    token, replies, quiet = converse(scenario, rasa, greeting_channel())
+    assert replies == [
+        {
+            "text": "Hello. If a child is in immediate danger, call 999.",
+            "quick_replies": [{"content_type": "text", "title": "Start", "payload": "/start_triage"}],
+        }
+    ]
+    assert quiet
+    # Passed through as a payload though nothing was offered: the channel made it.
+    assert [(m.text, m.sender_id, m.input_channel) for m in rasa.received] == [("/greet", id_of(token), "webchat")]
+
+
+def test_a_resumed_conversation_is_not_greeted_again_and_start_again_is() -> None:
+    rasa = RecordingRasa()
+
+    async def scenario(webchat: WebChatInput, base_url: str) -> Tuple[str, str]:
+        async with client(base_url) as first:
+            token = await first.session()
+            await first.replies(1)
+        async with client(base_url) as second:
+            assert await second.session(token) == token
+            assert await second.nothing_more(), "a resumed conversation was greeted again"
+            fresh = await second.session(None)  # Start again
+            assert (await second.replies(1))[0]["text"].startswith("Hello.")
+            await second.session(token[:-1] + ("A" if token[-1] != "A" else "B"))  # forged
+            assert (await second.replies(1))[0]["text"].startswith("Hello."), "a refused token is a new conversation"
+            return token, fresh
+
+    token, fresh = converse(scenario, rasa, greeting_channel())
+    assert [m.text for m in rasa.received] == ["/greet", "/greet", "/greet"]
+    assert rasa.received[0].sender_id == id_of(token) and rasa.received[1].sender_id == id_of(fresh)
+    assert len({m.sender_id for m in rasa.received}) == 3
+
+
+def test_a_browser_cannot_claim_that_its_message_was_made_by_the_channel() -> None:
+    rasa = RecordingRasa()
+
+    async def scenario(webchat: WebChatInput, base_url: str) -> None:
+        async with client(base_url) as chat:
+            session_id = await chat.session()
+            await chat.replies(1)
+            await chat.sio.emit(
+                "user_uttered",
+                {"message": "/start_quiz", "session_id": session_id, "metadata": {"channel_payload": True}},
+            )
+            await chat.replies(1)
+
+    converse(scenario, rasa, greeting_channel())
+    assert [m.text for m in rasa.received] == ["/greet", "start_quiz"]
+    assert "channel_payload" not in (rasa.received[1].metadata or {})
+
+
+def test_the_greeting_comes_from_credentials_and_can_be_switched_off() -> None:
+    assert WebChatInput.from_credentials({}).greeting == "/greet"
+    assert WebChatInput.from_credentials({"greeting": "/start_quiz"}).greeting == "/start_quiz"
+    assert WebChatInput.from_credentials({"greeting": ""}).greeting is None
+    assert WebChatInput.from_credentials({"greeting": None}).greeting is None
+    with pytest.raises(ValueError, match="greeting"):
+        WebChatInput.from_credentials({"greeting": "hello"})
+
+    rasa = RecordingRasa()
+
+    async def scenario(webchat: WebChatInput, base_url: str) -> bool:
+        async with client(base_url) as chat:
+            await chat.session()
+            return await chat.nothing_more()
+
+    assert converse(scenario, rasa, greeting_channel(greeting=None)) is True
+    assert rasa.received == []
+
+
+def test_a_conversation_without_session_persistence_is_greeted_in_its_socket() -> None:
+    rasa = RecordingRasa()
+
+    async def scenario(webchat: WebChatInput, base_url: str) -> List[Dict[str, Any]]:
+        async with client(base_url) as chat:
+            await chat.session()
+            return await chat.replies(1)
+
+    replies = converse(scenario, rasa, greeting_channel(session_persistence=False))
+    assert replies[0]["text"].startswith("Hello.")
+    assert [m.text for m in rasa.received] == ["/greet"]
+    assert not TOKEN.fullmatch(rasa.received[0].sender_id), "without persistence the sender is the socket id"
 
 
 # -- attacks on other people's conversations -----------------------------------------

@@ -17,6 +17,12 @@ anything else gets a fresh conversation. The secret comes from
 the file ``build/webchat_session_secret`` (generated once, mode 0600, shared
 by every server process of the checkout).
 
+Greeting: when ``session_request`` starts a NEW conversation (not a resumed
+one), the channel hands Rasa ``/greet`` (the ``greeting`` setting) through
+the guard as a channel-made payload (metadata ``channel_payload: true``), so
+the assistant's own greeting and its buttons appear as the page loads and
+are recorded in the conversation.
+
 Origins: socket.io connections are accepted only from the assistant's own
 origin (python-engineio's same-origin check: ``Origin`` must equal
 ``<scheme>://<Host header>``, the scheme being ``X-Forwarded-Proto`` or
@@ -49,11 +55,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.guard import MessageGuard, guard_from_credentials
+from bot.channels.guard import CHANNEL_PAYLOAD, MessageGuard, guard_from_credentials
 
 logger = logging.getLogger(__name__)
 
 SECRET_ENV = "WEBCHAT_SESSION_SECRET"
+# What a new conversation starts with, as if a button had been pressed: the
+# assistant's own greeting (the 999 line, what it can do, its first buttons).
+DEFAULT_GREETING = "/greet"
 MIN_SECRET_LENGTH = 32
 
 # "<32 hex id>.<43 base64url HMAC-SHA256>": exactly what SessionTokens.issue makes.
@@ -229,7 +238,9 @@ class WebChatInput(SocketIOInput):
     ``namespace``, ``jwt_key``, ``jwt_method``), the guard's keys,
     ``session_secret`` (at least 32 characters; default
     ``$WEBCHAT_SESSION_SECRET``, else ``build/webchat_session_secret``),
-    ``cors_allowed_origins`` (default: the assistant's own origin only), and
+    ``cors_allowed_origins`` (default: the assistant's own origin only),
+    ``greeting`` (the payload a new conversation starts with, default
+    ``/greet``; empty for none), and
     ``page_dir`` / ``client_script`` to serve the page from elsewhere.
     Client metadata is not forwarded.
     """
@@ -249,6 +260,7 @@ class WebChatInput(SocketIOInput):
         session_secret: Optional[str] = None,
         secret_file: Optional[Path] = None,
         cors_allowed_origins: Union[None, str, Sequence[str]] = None,
+        greeting: Optional[str] = DEFAULT_GREETING,
     ) -> None:
         super().__init__(
             user_message_evt,
@@ -267,6 +279,9 @@ class WebChatInput(SocketIOInput):
         self.secret_file = secret_file
         self.cors_allowed_origins = allowed_origins(cors_allowed_origins)
         self.sessions: Optional[SessionTokens] = None
+        if greeting and not greeting.startswith("/"):
+            raise ValueError(f"greeting must be a payload such as /greet, not {greeting!r}")
+        self.greeting = greeting or None
 
     @classmethod
     def name(cls) -> str:
@@ -290,6 +305,7 @@ class WebChatInput(SocketIOInput):
             client_script=Path(client_script) if client_script else None,
             session_secret=settings.get("session_secret"),
             cors_allowed_origins=settings.get("cors_allowed_origins"),
+            greeting=settings.get("greeting", DEFAULT_GREETING),
         )
 
     def load_assets(self) -> Dict[str, Asset]:
@@ -332,6 +348,7 @@ class WebChatInput(SocketIOInput):
         guarded = self.guard.wrap(on_new_message)
         assets = self.load_assets()
         namespace = self.namespace
+        greeting = self.greeting
 
         def serve(name: str) -> HTTPResponse:
             asset = assets.get(name)
@@ -366,12 +383,26 @@ class WebChatInput(SocketIOInput):
                 token and rasa.core.channels.channel.decode_bearer_token(token, self.jwt_key, self.jwt_algorithm)
             )
 
+        async def greet(sender_id: str, payload: str) -> None:
+            # Made by the channel, not typed: the guard passes it through as a payload.
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            await guarded(
+                UserMessage(
+                    payload,
+                    output,
+                    sender_id,
+                    input_channel=self.name(),
+                    metadata={CHANNEL_PAYLOAD: True},
+                )
+            )
+
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: str, data: Any = None) -> None:
             # The browser sends back the token it was given ("session_id", as in Rasa's protocol).
             requested = data.get("session_id") if isinstance(data, dict) else None
             session_id = sessions.verify(requested)
-            if session_id is None:
+            new = session_id is None
+            if new:
                 if requested:
                     logger.info("webchat: a session token this server did not issue was refused; new session")
                 session_id, token = sessions.issue()
@@ -384,6 +415,8 @@ class WebChatInput(SocketIOInput):
                 await _resolved(sio.enter_room(sid, session_id, namespace=namespace))
             await sio.save_session(sid, {"session_id": session_id}, namespace=namespace)
             await sio.emit("session_confirm", token, room=sid, namespace=namespace)
+            if new and greeting:
+                await greet(session_id if self.session_persistence else sid, greeting)
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: str, data: Any = None) -> None:
