@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import date
 
 import pytest
@@ -42,9 +43,17 @@ def test_wandsworth_content_shows_as_stale() -> None:
     assert any(w.startswith("guidance/gcp2.yml: gcp2: review_date 2023-10-01 is past") for w in warnings)
 
 
+def need_seeds() -> None:
+    if not SEEDS.is_dir():
+        warnings.warn(f"SKIPPED LOUDLY: the source documents ({SEEDS}) are not beside this checkout")
+        pytest.skip(f"{SEEDS} not present")
+
+
 def test_every_seed_is_cited(knowledge: Knowledge) -> None:
+    need_seeds()
     seeds = sorted(p.name for p in SEEDS.glob("*.txt"))
-    assert len(seeds) == 5
+    assert seeds, "no seed documents"
+    assert len(seeds) == len({d.file for d in knowledge.documents if d.file and d.file.endswith(".txt")})
     doc_for_file = {d.file: d.id for d in knowledge.documents}
     cited = {s.doc for item in knowledge.guidance for s in item.sources}
     cited |= {s.doc for guide in knowledge.guides for s in guide.sources}
@@ -129,6 +138,7 @@ def test_contacts_match_the_sources(knowledge: Knowledge) -> None:
 
 def test_every_phone_appears_in_a_source() -> None:
     """No invented numbers: each phone in knowledge/ is printed in a seed or in contacts-sourced.md."""
+    need_seeds()
     sources = " ".join(p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt"))
     sources += (SEEDS.parent / "reference" / "contacts-sourced.md").read_text(encoding="utf-8")
     printed = {re.sub(r"\D", "", m) for m in re.findall(r"\d[\d ]{1,14}\d", sources)}

@@ -11,6 +11,9 @@ REPO = Path(__file__).resolve().parents[1]
 KNOWLEDGE = REPO / "knowledge"
 MINIMAL = REPO / "tests" / "fixtures" / "knowledge" / "minimal"
 
+# The source documents, beside the checkout when ../shared is there (tests using them skip loudly otherwise).
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
 
 def copy_minimal(target: Path) -> Path:
     """A valid minimal knowledge directory (with the project's real triage rubric) at `target`."""
