@@ -686,6 +686,7 @@ class Redactor:
                 self._strong_first_name(token)
                 or self._lower_before_family(tokens, text, i)
                 or (token.start in cap_context and self._lower_unknown(token))
+                or self._lower_unknown_starts_a_sentence(tokens, text, i)
             ):
                 end = self._run(tokens, text, i, lambda t: t is token or self._lower_surname(t), 3)
             if end > i:
@@ -806,6 +807,21 @@ class Redactor:
             and key in self.names.surnames
             and not any(part in self.names.english_words for part in _parts(key))
             and self._before_family(tokens, text, i)
+        )
+
+    def _lower_unknown_starts_a_sentence(self, tokens: list[_Token], text: str, i: int) -> bool:
+        """ "zephan is 2": a lower-case word that is no dictionary word, opening a sentence
+        before a verb, is a name typed in lower case (a typing slip of a word is the price;
+        a slip of a danger word is never redacted, see `danger_word`)."""
+        token = tokens[i]
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        starts = i == 0 or bool(_SENTENCE_END.search(text, tokens[i - 1].end, token.start))
+        return (
+            starts
+            and following is not None
+            and bool(_GAP.fullmatch(text, token.end, following.start))
+            and following.key in self.settings.verbs_after
+            and self._lower_unknown(token)
         )
 
     def _single_name(self, tokens: list[_Token], text: str, i: int) -> bool:
