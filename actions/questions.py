@@ -90,3 +90,16 @@ class ActionFallbackSearch(KnowledgeAction):
         for message in render.did_you_mean(likely, hits, store.contacts(area_id, now())):
             dispatcher.utter_message(**message)
         return []
+
+
+class ActionHandoff(KnowledgeAction):
+    """"I want to talk to someone": the safeguarding lead, and the area's advice line."""
+
+    def name(self) -> Text:
+        return "action_handoff"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> List[Dict[Text, Any]]:
+        area = current_area(store, tracker)
+        dispatcher.utter_message(**render.handoff(store.contacts(area.id if area else None, now()), asked=True))
+        return []

@@ -16,7 +16,7 @@ from bot import render
 from bot.answers import interpret_answer, looks_like_a_question
 from bot.knowledge.store import KnowledgeStore
 from bot.triage import assess
-from bot.triage_flow import Question, answers_from_slots, default_questions, questions_for
+from bot.triage_flow import Question, answers_from_slots, default_questions, questions_for, skip_value
 
 AREA, ROLE, NO_ROLE = "area", "role", "not_given"
 DANGER = "triage_immediate_danger"
@@ -26,6 +26,9 @@ RESULT = "triage_result"
 # Intents whose text is read as a typed answer to the question being asked
 # (other intents are side questions, repairs or chit-chat, handled by rules).
 ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "dont_know", "nlu_fallback", "out_of_scope"})
+# Conversation repairs: never read as an answer (rules handle them).
+REPAIR_INTENTS = frozenset({"skip_question", "repeat_question", "explain_question", "human_handoff",
+                            "go_back", "stop", "forget", "emergency"})
 
 
 def form_slots(tracker: Tracker) -> List[Text]:
@@ -74,7 +77,7 @@ class ValidateTriageForm(FormValidationAction):
             return []
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         text = tracker.latest_message.get("text") or ""
-        if not text.strip() or text.startswith("/"):
+        if not text.strip() or text.startswith("/") or intent in REPAIR_INTENTS:
             return []
         if intent in ANSWER_INTENTS:
             return [SlotSet(slot, text)]
@@ -271,4 +274,50 @@ class ActionTriageSummary(KnowledgeAction):
             return []
         assessment, level, plan = _outcome(store, tracker, answers)
         dispatcher.utter_message(text=render.triage_summary(assessment, level, plan))
+        return []
+
+
+class ActionTriageSkip(KnowledgeAction):
+    """"Skip this question": "not known" where the rubric allows it, else say why not."""
+
+    def name(self) -> Text:
+        return "action_triage_skip"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> List[Dict[Text, Any]]:
+        slot = tracker.get_slot("requested_slot")
+        if slot == ROLE:
+            return [SlotSet(ROLE, NO_ROLE)]
+        if slot == AREA or slot not in {q.slot for q in default_questions().questions}:
+            dispatcher.utter_message(response="utter_triage_cannot_skip")
+            return []
+        question = question_for_slot(slot)
+        value = skip_value(question)
+        if value is None:
+            dispatcher.utter_message(response="utter_triage_cannot_skip")
+            return []
+        if question.multiple:
+            return [SlotSet(slot, list(tracker.get_slot(FACTORS_SELECTED) or []))]
+        return [SlotSet(slot, value)]
+
+
+class ActionTriageExplain(KnowledgeAction):
+    """"What does this question mean?": what the question asks and what "met" looks like."""
+
+    def name(self) -> Text:
+        return "action_triage_explain"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> List[Dict[Text, Any]]:
+        slot = tracker.get_slot("requested_slot")
+        if slot in (AREA, ROLE) or slot not in {q.slot for q in default_questions().questions}:
+            dispatcher.utter_message(response="utter_triage_explain_general")
+            return []
+        question = question_for_slot(slot)
+        dispatcher.utter_message(
+            response="utter_triage_explain",
+            question=question.prompt,
+            options="; ".join(option.title for option in question.options),
+            met=f" Met looks like this: {question.what_met}" if question.what_met else "",
+        )
         return []

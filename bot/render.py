@@ -145,9 +145,11 @@ def emergency_route(plan: ContactPlan, areas: Sequence[Area]) -> Message:
     return message("\n".join(lines))
 
 
-def handoff(plan: ContactPlan) -> Message:
-    """When I cannot answer: the safeguarding lead, and the area's advice line."""
+def handoff(plan: ContactPlan, asked: bool = False) -> Message:
+    """When I cannot answer, or when asked for a person: the safeguarding lead, and the area's advice line."""
     lines = [
+        "Please talk it through with your safeguarding lead or manager."
+        if asked else
         "I'm not sure I can answer that from the guidance I hold. Please talk it "
         "through with your safeguarding lead or manager."
     ]

@@ -40,6 +40,7 @@ __all__ = [
     "load_questions",
     "phrase_tokens",
     "questions_for",
+    "skip_value",
     "slot_for",
 ]
 
@@ -423,3 +424,12 @@ def answers_from_slots(slots: Mapping[str, Any], questions: QuestionSet | None =
         else:
             answers[question.key] = value
     return answers
+
+
+def skip_value(question: Question) -> str | list[str] | None:
+    """What skipping `question` records: "not known" where the rubric has it, an empty
+    list for the list question, None where a question cannot be skipped (immediate
+    danger, the child's age: the rest of the questions depend on them)."""
+    if question.finish is not None:
+        return []
+    return "unknown" if any(option.value == "unknown" for option in question.options) else None

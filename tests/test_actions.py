@@ -14,8 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.base as base
 from actions.contacts import ActionAnswerContact
 from actions.learning import ActionEscalation, ActionListGuides, ActionQuizAnswer, ActionQuizStart, ActionShowGuide
-from actions.questions import ActionAnswerQuestion, ActionFallbackSearch, ActionTellMeMore
-from actions.triage import ActionTriageBack, ActionTriageResult, ValidateTriageForm
+from actions.questions import ActionAnswerQuestion, ActionFallbackSearch, ActionHandoff, ActionTellMeMore
+from actions.triage import ActionTriageBack, ActionTriageExplain, ActionTriageResult, ActionTriageSkip, ValidateTriageForm
 from bot.knowledge.build import build
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -282,3 +282,39 @@ def test_a_follow_up_naming_a_route_is_answered_for_the_area_held() -> None:
                                                       [{"entity": "route", "value": "out of hours"}],
                                                       slots={"area": "kingston_richmond"}))
     assert "020 8770 5000" in text_of(messages)
+
+
+
+@pytest.mark.parametrize("requested, slots, expected", [
+    ("triage_need_health", {"triage_age_band": "5_11"}, "unknown"),
+    ("role", {}, "not_given"),
+    ("triage_factors", {"triage_age_band": "5_11", "triage_factors_selected": ["domestic_abuse"]},
+     ["domestic_abuse"]),
+])
+def test_skip_records_not_known_where_the_rubric_allows(requested: str, slots: Dict[str, Any], expected: Any) -> None:
+    base = {"area": "coventry", "triage_immediate_danger": "no", "requested_slot": requested, **slots}
+    messages, events = run(ActionTriageSkip(), tracker("skip this", "skip_question", slots=base,
+                                                       active_loop="triage_form"))
+    assert [(e["name"], e["value"]) for e in events] == [(requested, expected)]
+    assert messages == []
+
+
+@pytest.mark.parametrize("requested", ["triage_immediate_danger", "triage_age_band", "area"])
+def test_questions_that_cannot_be_skipped_say_why(requested: str) -> None:
+    messages, events = run(ActionTriageSkip(), tracker("skip", "skip_question", slots={"requested_slot": requested},
+                                                       active_loop="triage_form"))
+    assert events == [] and messages[0]["response"] == "utter_triage_cannot_skip"
+
+
+def test_explain_says_what_the_question_asks_and_what_met_looks_like() -> None:
+    messages, _ = run(ActionTriageExplain(), tracker("what does this mean", "explain_question",
+                                                     slots={"requested_slot": "triage_need_nutrition"},
+                                                     active_loop="triage_form"))
+    assert messages[0]["response"] == "utter_triage_explain"
+    assert "food" in messages[0]["question"].lower() and "Mostly met" in messages[0]["options"]
+    assert "Met looks like" in messages[0]["met"]
+
+
+def test_asking_for_a_person_gives_the_area_advice_line() -> None:
+    messages, _ = run(ActionHandoff(), tracker("can I talk to someone", "human_handoff", slots={"area": "wakefield"}))
+    assert "0345 8 503 503" in text_of(messages) and "safeguarding lead" in text_of(messages)

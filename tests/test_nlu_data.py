@@ -32,6 +32,7 @@ EXPECTED_INTENTS = frozenset(
         "greet", "goodbye", "thank", "bot_capabilities", "out_of_scope",
         "affirm", "deny", "dont_know", "inform", "emergency", "start_triage",
         "go_back", "stop", "forget", "request_summary", "tell_me_more",
+        "skip_question", "repeat_question", "explain_question", "human_handoff",
         # contacts
         "ask_contact",
         # learning
