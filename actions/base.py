@@ -14,12 +14,11 @@ import os
 from abc import ABC, abstractmethod
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.clock import now
 from bot.knowledge.store import KnowledgeStore, KnowledgeUnavailable
 from bot.knowledge.models import Area
 
@@ -35,7 +34,7 @@ def knowledge_store() -> KnowledgeStore:
     return KnowledgeStore.open(path)
 
 
-def current_area(store: KnowledgeStore, tracker: Tracker) -> Optional[Area]:
+def current_area(store: KnowledgeStore, tracker: Tracker) -> Area | None:
     """The practitioner's area: this message's area entity, else the slot."""
     for entity in tracker.latest_message.get("entities", []):
         if entity.get("entity") == "area":
@@ -46,7 +45,7 @@ def current_area(store: KnowledgeStore, tracker: Tracker) -> Optional[Area]:
     return store.resolve_area(str(slot)) if slot else None
 
 
-def entity_value(tracker: Tracker, name: str) -> Optional[Any]:
+def entity_value(tracker: Tracker, name: str) -> Any | None:
     """The first value of entity `name` in the latest message."""
     return next(
         (e.get("value") for e in tracker.latest_message.get("entities", [])
@@ -55,7 +54,7 @@ def entity_value(tracker: Tracker, name: str) -> Optional[Any]:
     )
 
 
-def entity_number(tracker: Tracker, name: str, first: int, last: int) -> Optional[int]:
+def entity_number(tracker: Tracker, name: str, first: int, last: int) -> int | None:
     """The entity `name` as a whole number from `first` to `last`, else None.
 
     Entity values can come from anything a channel let through; a value that is
@@ -75,12 +74,12 @@ class KnowledgeAction(Action, ABC):
     @abstractmethod
     def respond(
         self, store: KnowledgeStore, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> List[Dict[Text, Any]]:
+    ) -> list[dict[str, Any]]:
         """Reply and return the events to apply."""
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         try:
             store = knowledge_store()
         except KnowledgeUnavailable as error:

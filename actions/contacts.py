@@ -1,23 +1,24 @@
 """Contacts: the right route for the practitioner's area and the time of day."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import KnowledgeAction, current_area, now
+from actions.base import KnowledgeAction, current_area
+from bot.clock import now
 from bot import render
 from bot.knowledge.store import KnowledgeStore
 
 
 class ActionAnswerContact(KnowledgeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_contact"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         area = current_area(store, tracker)
         route_key = render.route_asked(store.lexicon(), tracker.latest_message.get("entities", []))
         if route_key in render.NATIONAL_ROUTES:

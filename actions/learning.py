@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import ROOT, KnowledgeAction, current_area, entity_number, entity_value, now
+from actions.base import ROOT, KnowledgeAction, current_area, entity_number, entity_value
+from bot.clock import now
 from bot import render
 from bot.escalation import load_escalation
 from bot.knowledge.store import KnowledgeStore
@@ -20,16 +21,16 @@ QUIZ_RUNNING = "quiz_running"
 
 
 @lru_cache(maxsize=1)
-def scenarios() -> List[Scenario]:
+def scenarios() -> list[Scenario]:
     return load_scenarios(ROOT / "knowledge" / "quiz")
 
 
 class ActionQuizStart(KnowledgeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_quiz_start"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         quiz = QuizRound.start(scenarios())
         dispatcher.utter_message(**render.quiz_intro(quiz))
         dispatcher.utter_message(**render.quiz_question(quiz, store))
@@ -37,11 +38,11 @@ class ActionQuizStart(KnowledgeAction):
 
 
 class ActionQuizAnswer(KnowledgeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_quiz_answer"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         state = tracker.get_slot("quiz_state")
         level = entity_number(tracker, "quiz_level", 1, 4)
         if level is None:  # typed: "level 3", "I'd say early help"
@@ -70,11 +71,11 @@ class ActionQuizAnswer(KnowledgeAction):
 class ActionEscalation(KnowledgeAction):
     """Professional disagreement, one step at a time, with the area's policy."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_escalation"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         area = current_area(store, tracker)
         step = entity_number(tracker, "step", 1, len(load_escalation().steps)) or 1
         plan = store.contacts(area.id if area else None, now())
@@ -84,22 +85,22 @@ class ActionEscalation(KnowledgeAction):
 
 
 class ActionListGuides(KnowledgeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_list_guides"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         area = current_area(store, tracker)
         dispatcher.utter_message(**render.guide_list(store.guides(area.id if area else None)))
         return []
 
 
 class ActionShowGuide(KnowledgeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_show_guide"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         asked = entity_value(tracker, "item")
         guide = store.guide(str(asked)) if asked else None
         if guide is None:

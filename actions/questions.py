@@ -2,23 +2,24 @@
 that searches the guidance and offers "did you mean" buttons."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import KnowledgeAction, current_area, entity_value, now
+from actions.base import KnowledgeAction, current_area, entity_value
+from bot.clock import now
 from bot import render
 from bot.knowledge.store import KnowledgeStore
 
 
 class ActionAnswerQuestion(KnowledgeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_question"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         intent = tracker.latest_message.get("intent", {}).get("name", "")
         area = current_area(store, tracker)
         role = store.role(str(entity_value(tracker, "role") or tracker.get_slot("role") or ""))
@@ -33,11 +34,11 @@ class ActionAnswerQuestion(KnowledgeAction):
 
 
 class ActionTellMeMore(KnowledgeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_tell_me_more"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         item_id = entity_value(tracker, "item") or tracker.get_slot("last_item")
         item = store.item(str(item_id)) if item_id else None
         dispatcher.utter_message(**render.more(item))
@@ -47,11 +48,11 @@ class ActionTellMeMore(KnowledgeAction):
 class ActionShowItem(KnowledgeAction):
     """A "did you mean" button was pressed."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_show_item"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         item_id = str(entity_value(tracker, "item") or "")
         item = store.item(item_id)
         if item is None:
@@ -70,11 +71,11 @@ class ActionFallbackSearch(KnowledgeAction):
     """Unsure what was meant: offer the topics the classifier thought likely
     and the closest guidance by full-text search, then a handoff."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_fallback_search"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         area = current_area(store, tracker)
         area_id = area.id if area else None
         route_key = render.route_asked(store.lexicon(), tracker.latest_message.get("entities", []))
@@ -95,11 +96,11 @@ class ActionFallbackSearch(KnowledgeAction):
 class ActionHandoff(KnowledgeAction):
     """"I want to talk to someone": the safeguarding lead, and the area's advice line."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         area = current_area(store, tracker)
         dispatcher.utter_message(**render.handoff(store.contacts(area.id if area else None, now()), asked=True))
         return []

@@ -3,7 +3,7 @@ back, reset, the result and the copyable summary. The rules live in
 bot.triage; the order of questions in knowledge/triage/questions.yml."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.base import KnowledgeAction, current_area, knowledge_store, now
+from actions.base import KnowledgeAction, current_area, knowledge_store
+from bot.clock import now
 from bot import render
 from bot.answers import interpret_answer, looks_like_a_question
 from bot.knowledge.store import KnowledgeStore
@@ -31,7 +32,7 @@ REPAIR_INTENTS = frozenset({"skip_question", "repeat_question", "explain_questio
                             "go_back", "stop", "forget", "emergency"})
 
 
-def form_slots(tracker: Tracker) -> List[Text]:
+def form_slots(tracker: Tracker) -> list[str]:
     """Every slot the form needs for the answers given so far, in order:
     the area, immediate danger, the (optional) role, then the questions of
     knowledge/triage/questions.yml that apply to this child."""
@@ -45,28 +46,28 @@ def form_slots(tracker: Tracker) -> List[Text]:
     return [AREA, DANGER, ROLE] + asked
 
 
-def question_for_slot(slot: Text) -> Question:
+def question_for_slot(slot: str) -> Question:
     return next(q for q in default_questions().questions if q.slot == slot)
 
 
 class ValidateTriageForm(FormValidationAction):
     """Fills the triage slots from buttons or typed answers."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_triage_form"
 
     async def required_slots(
         self,
-        domain_slots: List[Text],
+        domain_slots: list[str],
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> List[Text]:
+    ) -> list[str]:
         return form_slots(tracker)
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    ) -> list[dict[str, Any]]:
         """A typed answer, for the question being asked: handed to validation only.
 
         The slots' mappings are `custom`, so Rasa stores no raw text in them; what
@@ -90,9 +91,9 @@ class ValidateTriageForm(FormValidationAction):
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    ) -> list[dict[str, Any]]:
         wanted = form_slots(tracker)
-        updates: Dict[Text, Any] = {}
+        updates: dict[str, Any] = {}
         for slot, value in tracker.slots_to_validate().items():
             if slot not in wanted:
                 continue
@@ -101,8 +102,8 @@ class ValidateTriageForm(FormValidationAction):
             tracker.slots.update(result)
         return [SlotSet(slot, value) for slot, value in updates.items()]
 
-    def _validate(self, slot: Text, value: Any, dispatcher: CollectingDispatcher,
-                  tracker: Tracker) -> Dict[Text, Any]:
+    def _validate(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
+                  tracker: Tracker) -> dict[str, Any]:
         text = _as_text(value)
         if slot == AREA:
             area = knowledge_store().resolve_area(text)
@@ -125,7 +126,7 @@ class ValidateTriageForm(FormValidationAction):
         return {slot: reading.value}
 
 
-def _answer_for_next(text: Text, tracker: Tracker) -> Dict[Text, Any]:
+def _answer_for_next(text: str, tracker: Tracker) -> dict[str, Any]:
     """The next question's slot and value when `text` clearly answers it, else nothing."""
     order = form_slots(tracker)
     following = [slot for slot in order[order.index(ROLE) + 1:] if tracker.get_slot(slot) is None]
@@ -135,7 +136,7 @@ def _answer_for_next(text: Text, tracker: Tracker) -> Dict[Text, Any]:
     return {following[0]: value} if value is not None else {}
 
 
-def _reads_as_answer(slot: Text, text: Text) -> bool:
+def _reads_as_answer(slot: str, text: str) -> bool:
     """Whether `text` gives a clear answer for `slot` (nothing is said to the user)."""
     if slot == AREA:
         return knowledge_store().resolve_area(text) is not None
@@ -144,14 +145,14 @@ def _reads_as_answer(slot: Text, text: Text) -> bool:
     return interpret_answer(question_for_slot(slot).key, text).value is not None
 
 
-def _as_text(value: Any) -> Text:
+def _as_text(value: Any) -> str:
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
     return "" if value is None else str(value)
 
 
-def _add_factors(key: Text, value: Any, tracker: Tracker,
-                 dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+def _add_factors(key: str, value: Any, tracker: Tracker,
+                 dispatcher: CollectingDispatcher) -> dict[str, Any]:
     """Multi-select: each answer adds factors; "none" / "done" (an empty
     list) closes the question with what was picked so far."""
     selected = list(tracker.get_slot(FACTORS_SELECTED) or [])
@@ -166,31 +167,31 @@ def _add_factors(key: Text, value: Any, tracker: Tracker,
 
 
 class ActionAskArea(KnowledgeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_area"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         dispatcher.utter_message(**render.ask_area(store.areas(), payload_intent="choose"))
         return []
 
 
 class ActionAskRole(KnowledgeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_role"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         dispatcher.utter_message(**render.ask_role(store.roles()))
         return []
 
 
 class ActionAskTriageFactors(KnowledgeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_triage_factors"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         question = question_for_slot(FACTORS)
         selected = tracker.get_slot(FACTORS_SELECTED) or []
         dispatcher.utter_message(**render.ask_factors(question, selected))
@@ -200,11 +201,11 @@ class ActionAskTriageFactors(KnowledgeAction):
 class ActionTriageReset(KnowledgeAction):
     """A new triage starts clean (area and role are kept)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_triage_reset"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         slots = [q.slot for q in default_questions().questions] + [FACTORS_SELECTED, RESULT]
         return [SlotSet(slot, None) for slot in slots]
 
@@ -212,11 +213,11 @@ class ActionTriageReset(KnowledgeAction):
 class ActionTriageBack(KnowledgeAction):
     """Clears the answer before the current question so it is asked again."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_triage_back"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         order = form_slots(tracker)
         current = tracker.get_slot("requested_slot")
         position = order.index(current) if current in order else len(order)
@@ -235,7 +236,7 @@ class ActionTriageBack(KnowledgeAction):
         return events
 
 
-def _outcome(store: KnowledgeStore, tracker: Tracker, answers: Dict[Text, Any]) -> tuple:
+def _outcome(store: KnowledgeStore, tracker: Tracker, answers: dict[str, Any]) -> tuple:
     """The assessment of `answers`, the level as the practitioner's area names
     it, and the contacts for now."""
     assessment = assess(answers)
@@ -247,11 +248,11 @@ def _outcome(store: KnowledgeStore, tracker: Tracker, answers: Dict[Text, Any]) 
 class ActionTriageResult(KnowledgeAction):
     """The level, the reasons, the notes and the area's next step."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_triage_result"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         answers = answers_from_slots(tracker.slots)
         assessment, level, plan = _outcome(store, tracker, answers)
         role = store.role(str(tracker.get_slot(ROLE) or ""))
@@ -263,12 +264,12 @@ class ActionTriageResult(KnowledgeAction):
 class ActionTriageSummary(KnowledgeAction):
     """A copyable summary with no names or identifiers."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_triage_summary"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
-        answers: Optional[Dict[Text, Any]] = tracker.get_slot(RESULT)
+                tracker: Tracker) -> list[dict[str, Any]]:
+        answers: dict[str, Any] | None = tracker.get_slot(RESULT)
         if not answers:
             dispatcher.utter_message(response="utter_no_triage_yet")
             return []
@@ -280,11 +281,11 @@ class ActionTriageSummary(KnowledgeAction):
 class ActionTriageSkip(KnowledgeAction):
     """"Skip this question": "not known" where the rubric allows it, else say why not."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_triage_skip"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         slot = tracker.get_slot("requested_slot")
         if slot == ROLE:
             return [SlotSet(ROLE, NO_ROLE)]
@@ -304,11 +305,11 @@ class ActionTriageSkip(KnowledgeAction):
 class ActionTriageExplain(KnowledgeAction):
     """"What does this question mean?": what the question asks and what "met" looks like."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_triage_explain"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
-                tracker: Tracker) -> List[Dict[Text, Any]]:
+                tracker: Tracker) -> list[dict[str, Any]]:
         slot = tracker.get_slot("requested_slot")
         if slot in (AREA, ROLE) or slot not in {q.slot for q in default_questions().questions}:
             dispatcher.utter_message(response="utter_triage_explain_general")

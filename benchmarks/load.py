@@ -20,7 +20,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import aiohttp
 
@@ -35,13 +34,13 @@ NEEDS = ["met", "mostly_met", "mostly_unmet", "unmet"]
 @dataclass
 class Result:
     sender: str
-    sent: List[str] = field(default_factory=list)
-    latencies: List[float] = field(default_factory=list)
-    errors: List[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     completed: bool = False
 
 
-def percentile(values: List[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
@@ -54,7 +53,7 @@ async def practitioner(session: aiohttp.ClientSession, url: str, pace: float, se
     preferences = [rng.choice(AREAS), "no", "not_given", rng.choice(["under_1", "1_4", "5_11", "12_17"]),
                    "no", rng.choice(NEEDS), "none", "recent", "no_support_yet", "none"]
 
-    async def say(text: str) -> List[dict]:
+    async def say(text: str) -> list[dict]:
         if pace:
             await asyncio.sleep(pace * rng.uniform(0.5, 1.5))
         started = time.perf_counter()
@@ -87,7 +86,7 @@ async def practitioner(session: aiohttp.ClientSession, url: str, pace: float, se
     return result
 
 
-def tracker_check(db: Path, results: List[Result]) -> Dict[str, int]:
+def tracker_check(db: Path, results: list[Result]) -> dict[str, int]:
     """User messages in the tracker store vs what each practitioner sent."""
     connection = sqlite3.connect(db)
     lost = duplicated = 0
@@ -105,7 +104,7 @@ def tracker_check(db: Path, results: List[Result]) -> Dict[str, int]:
     return {"lost": lost, "duplicated": duplicated}
 
 
-async def run_load(url: str, conversations: int, pace: float) -> List[Result]:
+async def run_load(url: str, conversations: int, pace: float) -> list[Result]:
     connector = aiohttp.TCPConnector(limit=conversations)
     async with aiohttp.ClientSession(connector=connector) as session:
         return list(await asyncio.gather(*(
@@ -113,7 +112,7 @@ async def run_load(url: str, conversations: int, pace: float) -> List[Result]:
         )))
 
 
-def report(results: List[Result], elapsed: float, tracker: Optional[Dict[str, int]]) -> Dict[str, float]:
+def report(results: list[Result], elapsed: float, tracker: dict[str, int] | None) -> dict[str, float]:
     latencies = [x for r in results for x in r.latencies]
     summary = {
         "conversations": len(results),

@@ -30,12 +30,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 import aiohttp
 
 from benchmarks.load import percentile
-from deploy.processes import ROOT, Assistant, free_port, make_assistant
+from deploy.processes import ROOT, Assistant, make_assistant
 from tests.e2e.chat import LEVEL, next_payload
 
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -54,7 +55,7 @@ class Stats:
     p99_ms: float
 
     @classmethod
-    def of(cls, seconds: Sequence[float]) -> "Stats":
+    def of(cls, seconds: Sequence[float]) -> Stats:
         return cls(len(seconds), round(statistics.median(seconds) * 1000, 1),
                    round(percentile(list(seconds), 0.95) * 1000, 1),
                    round(percentile(list(seconds), 0.99) * 1000, 1))
@@ -75,7 +76,7 @@ def rss_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
-def timed(cmd: List[str], cwd: Path, env: Optional[Dict[str, str]] = None) -> Dict[str, float]:
+def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float]:
     """Wall time of a command and the peak RSS of its process tree (sampled)."""
     started = time.perf_counter()
     process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -105,7 +106,7 @@ async def think(pace: float) -> None:
         await asyncio.sleep(random.uniform(0.5, 1.5) * pace)
 
 
-async def our_conversation(session: aiohttp.ClientSession, url: str, latencies: Dict[str, List[float]],
+async def our_conversation(session: aiohttp.ClientSession, url: str, latencies: dict[str, list[float]],
                            deadline: float, pace: float = 0.0) -> int:
     """Triage to the end, then questions, repeated until the deadline."""
     sent = 0
@@ -136,7 +137,7 @@ async def our_conversation(session: aiohttp.ClientSession, url: str, latencies: 
     return sent
 
 
-async def baseline_conversation(session: aiohttp.ClientSession, url: str, latencies: Dict[str, List[float]],
+async def baseline_conversation(session: aiohttp.ClientSession, url: str, latencies: dict[str, list[float]],
                                 deadline: float, pace: float = 0.0) -> int:
     """The baseline's phrases, a new conversation each round (as ours start a
     new conversation for each triage: a growing conversation gets slower)."""
@@ -154,8 +155,8 @@ async def baseline_conversation(session: aiohttp.ClientSession, url: str, latenc
 
 
 async def drive(conversation: Callable, url: str, concurrency: int, duration: float,
-                pace: float = 0.0) -> Dict[str, Any]:
-    latencies: Dict[str, List[float]] = {"triage": [], "question": [], "message": []}
+                pace: float = 0.0) -> dict[str, Any]:
+    latencies: dict[str, list[float]] = {"triage": [], "question": [], "message": []}
     connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
@@ -165,7 +166,7 @@ async def drive(conversation: Callable, url: str, concurrency: int, duration: fl
                                         for _ in range(concurrency)))
         elapsed = time.monotonic() - started
     every = [x for values in latencies.values() for x in values]
-    result: Dict[str, Any] = {"messages": sum(counts), "throughput_msg_s": round(sum(counts) / elapsed, 1),
+    result: dict[str, Any] = {"messages": sum(counts), "throughput_msg_s": round(sum(counts) / elapsed, 1),
                               "all": Stats.of(every).__dict__ if every else None}
     for kind, values in latencies.items():
         if values:
@@ -173,10 +174,10 @@ async def drive(conversation: Callable, url: str, concurrency: int, duration: fl
     return result
 
 
-async def long_conversation(url: str, turns: int = 110) -> Dict[str, float]:
+async def long_conversation(url: str, turns: int = 110) -> dict[str, float]:
     """Latency of the first and of the hundredth turns of one conversation."""
     sender = f"long-{uuid.uuid4().hex[:8]}"
-    seconds: List[float] = []
+    seconds: list[float] = []
     async with aiohttp.ClientSession() as session:
         for turn in range(turns):
             took, _ = await post(session, url, sender, QUESTIONS[turn % len(QUESTIONS)])
@@ -189,13 +190,13 @@ async def long_conversation(url: str, turns: int = 110) -> Dict[str, float]:
 # --- the baseline --------------------------------------------------------------------------
 
 
-def make_baseline(workdir: Path, env: Dict[str, str]) -> Dict[str, float]:
+def make_baseline(workdir: Path, env: dict[str, str]) -> dict[str, float]:
     """`rasa init --no-prompt` (scaffold + training with Rasa's default config)."""
     run = timed([RASA, "init", "--no-prompt", "--init-dir", str(workdir)], workdir.parent, env)
     return {"init_and_train_s": run["s"], "peak_rss_mb": run["peak_rss_mb"]}
 
 
-def start_baseline(workdir: Path, env: Dict[str, str]) -> Assistant:
+def start_baseline(workdir: Path, env: dict[str, str]) -> Assistant:
     baseline = make_assistant(workdir, env)
     model = next((workdir / "models").glob("*.tar.gz"))
     baseline.processes.append(subprocess.Popen(
@@ -215,7 +216,7 @@ def baseline_endpoints(workdir: Path) -> None:
 # --- the report -------------------------------------------------------------------------------
 
 
-def machine() -> Dict[str, str]:
+def machine() -> dict[str, str]:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
@@ -225,13 +226,13 @@ def machine() -> Dict[str, str]:
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 
-def write_report(results: Dict[str, Any], path: Path) -> None:
+def write_report(results: dict[str, Any], path: Path) -> None:
     ours, base = results["ours"], results["baseline"]
 
     def cell(value: Any) -> str:
         return "—" if value is None else str(value)
 
-    def ratio(a: Optional[float], b: Optional[float]) -> str:
+    def ratio(a: float | None, b: float | None) -> str:
         return "—" if not a or not b else f"{a / b:.2f}"
 
     m = results["machine"]
@@ -297,7 +298,7 @@ def write_report(results: Dict[str, Any], path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def validation_cost() -> Dict[str, float]:
+def validation_cost() -> dict[str, float]:
     """Rasa's per-call jsonschema.validate vs a validator built once, on a typical reply."""
     from jsonschema import validate
     from rasa.core.actions.action import RemoteAction
@@ -330,7 +331,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
            "TF_CPP_MIN_LOG_LEVEL": "3"}
-    results: Dict[str, Any] = {"machine": machine(), "concurrency": concurrency, "ours": {}, "baseline": {}}
+    results: dict[str, Any] = {"machine": machine(), "concurrency": concurrency, "ours": {}, "baseline": {}}
     ours, base = results["ours"], results["baseline"]
 
     builds = [timed([sys.executable, "-m", "bot.knowledge", "build", "--out", str(workdir / "kb.db"),
@@ -390,7 +391,7 @@ def main() -> None:
     shutil.rmtree(workdir, ignore_errors=True)
 
 
-def scaled_throughput(workdir: Path, concurrency: List[int], duration: float) -> Optional[Dict[str, Any]]:
+def scaled_throughput(workdir: Path, concurrency: list[int], duration: float) -> dict[str, Any] | None:
     """Ours on both cores: two replicas behind nginx (PostgreSQL + Redis)."""
     from deploy.scaled import psql, services_missing, start_scaled
 

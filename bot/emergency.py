@@ -472,7 +472,7 @@ def _strings_in(data: Any) -> Iterator[str]:
     if isinstance(data, Mapping):
         for value in data.values():
             yield from _strings_in(value)
-    elif isinstance(data, (list, tuple)):
+    elif isinstance(data, list | tuple):
         for item in data:
             yield from _strings_in(item)
     elif isinstance(data, str):

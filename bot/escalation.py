@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Tuple
 
 import yaml
 
@@ -16,13 +15,13 @@ class Step:
     id: str
     title: str
     text: str
-    sources: Tuple[Tuple[str, str], ...]  # (document id, section)
+    sources: tuple[tuple[str, str], ...]  # (document id, section)
 
 
 @dataclass(frozen=True)
 class Escalation:
     reminder: str
-    steps: Tuple[Step, ...]
+    steps: tuple[Step, ...]
 
 
 @lru_cache(maxsize=4)

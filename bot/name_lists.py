@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dictionary", type=Path, default=DICTIONARY_PATH)
     args = parser.parse_args(argv)
     try:
-        from names_dataset import NameDataset  # type: ignore[import-not-found]
+        from names_dataset import NameDataset
     except ImportError:
         print(f"needs {NAMES_PACKAGE}: pip install {NAMES_PACKAGE}", file=sys.stderr)
         return 2

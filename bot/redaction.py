@@ -380,7 +380,7 @@ def _strings_in(data: Any) -> Iterator[str]:
 def _phones_in(data: Any) -> Iterator[str]:
     if isinstance(data, dict):
         for key, value in data.items():
-            if key == "phone" and isinstance(value, (str, int)):
+            if key == "phone" and isinstance(value, str | int):
                 yield str(value)
             else:
                 yield from _phones_in(value)

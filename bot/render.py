@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any
+from collections.abc import Iterable, Sequence
 
 from bot.knowledge.models import (
     Area,
@@ -23,8 +24,8 @@ from bot.knowledge.models import (
     SearchHit,
 )
 
-Message = Dict[str, Any]
-Button = Dict[str, str]
+Message = dict[str, Any]
+Button = dict[str, str]
 
 JUDGEMENT = (
     "This supports, and does not replace, your professional judgement and a "
@@ -43,7 +44,7 @@ def button(title: str, intent: str, **entities: Any) -> Button:
     return {"title": title, "payload": payload(intent, **entities)}
 
 
-def message(text: str, buttons: Optional[Sequence[Button]] = None) -> Message:
+def message(text: str, buttons: Sequence[Button] | None = None) -> Message:
     return {"text": text, "buttons": list(buttons)} if buttons else {"text": text}
 
 
@@ -70,7 +71,7 @@ def _when(plan: ContactPlan) -> str:
     return f"It is {local} (UK time), {state} office hours{assumed}."
 
 
-def contacts(plan: ContactPlan, route_key: Optional[str]) -> Message:
+def contacts(plan: ContactPlan, route_key: str | None) -> Message:
     """The route asked for (or the right one for the time of day) for an area."""
     assert plan.area is not None
     wanted = getattr(plan, route_key, None) if route_key else None
@@ -106,7 +107,7 @@ def national_route(route: Route) -> Message:
     return message("\n".join(lines))
 
 
-def route_asked(lexicon: Lexicon, entities: Iterable[Dict[str, Any]]) -> Optional[str]:
+def route_asked(lexicon: Lexicon, entities: Iterable[dict[str, Any]]) -> str | None:
     """The route key a message asks for, from the spaCy `route` entities."""
     for entity in entities:
         if entity.get("entity") != "route":
@@ -164,7 +165,7 @@ def handoff(plan: ContactPlan, asked: bool = False) -> Message:
 # --- guidance -----------------------------------------------------------------
 
 
-def pick_items(items: Sequence[GuidanceItem], role: Optional[Role]) -> List[GuidanceItem]:
+def pick_items(items: Sequence[GuidanceItem], role: Role | None) -> list[GuidanceItem]:
     """Role-specific items for the practitioner's role when there are any."""
     if role is not None:
         mine = [item for item in items if item.role == role.id]
@@ -173,9 +174,9 @@ def pick_items(items: Sequence[GuidanceItem], role: Optional[Role]) -> List[Guid
     return [item for item in items if item.role is None] or list(items)
 
 
-def answer(items: Sequence[GuidanceItem], store: Any) -> List[Message]:
+def answer(items: Sequence[GuidanceItem], store: Any) -> list[Message]:
     """Short answers, each with its source, a 'tell me more' and its guide."""
-    messages: List[Message] = []
+    messages: list[Message] = []
     role_items = [item for item in items if item.role]
     if len(role_items) > 1:
         return [message(
@@ -183,7 +184,7 @@ def answer(items: Sequence[GuidanceItem], store: Any) -> List[Message]:
             [button(item.title, "show_item", item=item.id) for item in role_items],
         )]
     for item in items:
-        buttons: List[Button] = []
+        buttons: list[Button] = []
         if item.detail:
             buttons.append(button("Tell me more", "tell_me_more", item=item.id))
         if item.guide:
@@ -194,7 +195,7 @@ def answer(items: Sequence[GuidanceItem], store: Any) -> List[Message]:
     return messages
 
 
-def more(item: Optional[GuidanceItem]) -> Message:
+def more(item: GuidanceItem | None) -> Message:
     if item is None:
         return message("Tell me more about what? Ask me a question about neglect first.")
     text = (item.detail or item.summary).strip()
@@ -202,7 +203,7 @@ def more(item: Optional[GuidanceItem]) -> Message:
 
 
 def did_you_mean(likely: Sequence[GuidanceItem], hits: Sequence[SearchHit],
-                 plan: ContactPlan, limit: int = 3) -> List[Message]:
+                 plan: ContactPlan, limit: int = 3) -> list[Message]:
     """Likely topics, then search results, as buttons; then the handoff line."""
     choices = {item.id: item.title for item in likely}
     for hit in hits:
@@ -310,7 +311,7 @@ def ask_factors(question: Any, selected: Sequence[str]) -> Message:
     return message(text, buttons)
 
 
-def reason_lines(reasons: Sequence[Any]) -> List[str]:
+def reason_lines(reasons: Sequence[Any]) -> list[str]:
     """The rules that fired, in plain English, each with its source."""
     return [f"- {r.text.strip()} ({r.source_citation})" for r in reasons]
 
@@ -319,7 +320,7 @@ def _level_heading(assessment: Any, level: Level) -> str:
     return f"Level {assessment.level}: {level.name}"
 
 
-def _route_lines(level: Level, plan: ContactPlan) -> List[str]:
+def _route_lines(level: Level, plan: ContactPlan) -> list[str]:
     lines = []
     for step in level.next_steps:
         line = f"- {step.text.strip()}"
@@ -334,8 +335,8 @@ def _route_lines(level: Level, plan: ContactPlan) -> List[str]:
     return lines
 
 
-def triage_result(assessment: Any, level: Level, plan: ContactPlan, role: Optional[Role],
-                  store: Any) -> List[Message]:
+def triage_result(assessment: Any, level: Level, plan: ContactPlan, role: Role | None,
+                  store: Any) -> list[Message]:
     """The result: level, reasons with sources, notes, next steps, guide, judgement."""
     if assessment.emergency:
         lines = [f"{IMMEDIATE} {assessment.next_step.strip()}"]
@@ -368,7 +369,7 @@ def triage_result(assessment: Any, level: Level, plan: ContactPlan, role: Option
     return messages
 
 
-def _guide_for_level(store: Any, plan: ContactPlan) -> Optional[Guide]:
+def _guide_for_level(store: Any, plan: ContactPlan) -> Guide | None:
     """The area's own neglect toolkit guide when there is one."""
     if plan.area is not None:
         for tool in plan.area.tools:

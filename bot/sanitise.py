@@ -102,7 +102,7 @@ def _as_text(text: object) -> str:
         return ""
     if isinstance(text, str):
         return text
-    if isinstance(text, (bytes, bytearray)):
+    if isinstance(text, bytes | bytearray):
         return bytes(text).decode("utf-8", errors="replace")
     try:
         return str(text)

@@ -21,7 +21,7 @@ import logging
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any, Optional, Text
+from typing import Any
 
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
@@ -50,16 +50,16 @@ class AtomicRedisLockStore(RedisLockStore):
     url: <host>, port: 6379, db: 1, password: ${REDIS_PASSWORD}}`.
     """
 
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
+    def __init__(self, endpoint_config: EndpointConfig | None = None, **kwargs: Any) -> None:
         if endpoint_config is not None:
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs, **kwargs}
         kwargs.pop("type", None)
         super().__init__(**kwargs)
 
-    def _key(self, conversation_id: Text, part: Text) -> Text:
+    def _key(self, conversation_id: str, part: str) -> str:
         return f"{self.key_prefix}{conversation_id}:{part}"
 
-    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         try:
             return int(self._issue(
                 keys=[self._key(conversation_id, "counter"), self._key(conversation_id, "tickets"),
@@ -79,7 +79,7 @@ class AtomicRedisLockStore(RedisLockStore):
             script = self._issue_script = self.red.register_script(ISSUE_TICKET_LUA)
         return script
 
-    def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
         numbers = [int(n) for n in self.red.zrange(self._key(conversation_id, "tickets"), 0, -1)]
         if not numbers:
             return None
@@ -92,24 +92,24 @@ class AtomicRedisLockStore(RedisLockStore):
             self.red.zrem(self._key(conversation_id, "tickets"), *expired)
         return TicketLock(conversation_id, tickets) if tickets else None
 
-    def update_lock(self, conversation_id: Text) -> None:
+    def update_lock(self, conversation_id: str) -> None:
         self.get_lock(conversation_id)  # drops expired tickets, atomically per ticket
 
     def save_lock(self, lock: TicketLock) -> None:
         raise NotImplementedError("tickets are written one Redis command at a time")
 
-    def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
         pipe = self.red.pipeline(transaction=True)
         pipe.zrem(self._key(conversation_id, "tickets"), str(ticket_number))
         pipe.delete(self._key(conversation_id, f"ticket:{ticket_number}"))
         pipe.execute()
 
-    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         # Never delete the whole lock: another replica may have just taken a
         # ticket. An empty sorted set disappears from Redis by itself.
         self.finish_serving(conversation_id, ticket_number)
 
-    def delete_lock(self, conversation_id: Text) -> None:
+    def delete_lock(self, conversation_id: str) -> None:
         self.red.delete(self._key(conversation_id, "tickets"))
 
 
@@ -174,7 +174,7 @@ class StrictSQLTrackerStore(SQLTrackerStore):
             return
         await super().save(tracker)
 
-    def forget(self, sender_id: Text) -> int:
+    def forget(self, sender_id: str) -> int:
         """Delete every stored event of one conversation; return how many were deleted."""
         with self.session_scope() as session:
             deleted = (

@@ -24,7 +24,8 @@ import sys
 import uuid
 import zipfile
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 from PIL import Image, ImageDraw
 
@@ -57,9 +58,9 @@ def _guid(env: Mapping[str, str], name: str) -> str:
         raise PackageError(f"{name} must be a GUID like 00000000-0000-0000-0000-000000000000, not {value!r}.") from None
 
 
-def build_manifest(template: Mapping[str, Any], env: Mapping[str, str]) -> Tuple[Dict[str, Any], List[str]]:
+def build_manifest(template: Mapping[str, Any], env: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     """The manifest for this bot, and warnings about placeholders left in it."""
-    manifest: Dict[str, Any] = json.loads(json.dumps(template))
+    manifest: dict[str, Any] = json.loads(json.dumps(template))
     bot_id = _guid(env, "MICROSOFT_APP_ID")
     manifest["id"] = _guid(env, "TEAMS_APP_ID") if env.get("TEAMS_APP_ID", "").strip() else bot_id
     manifest["version"] = env.get("TEAMS_APP_VERSION", "").strip() or manifest["version"]
@@ -81,7 +82,7 @@ def _png(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def _bubble(draw: ImageDraw.ImageDraw, size: int, fill: Optional[str], outline: Optional[str], width: int) -> None:
+def _bubble(draw: ImageDraw.ImageDraw, size: int, fill: str | None, outline: str | None, width: int) -> None:
     """A speech bubble filling the middle of a square icon."""
     margin = size * 0.18
     box = (margin, margin, size - margin, size * 0.68)
@@ -104,7 +105,7 @@ def outline_icon() -> bytes:
     return _png(image)
 
 
-def build_package(out: Path, env: Mapping[str, str], template: Optional[Path] = None) -> List[str]:
+def build_package(out: Path, env: Mapping[str, str], template: Path | None = None) -> list[str]:
     """Writes the zip; returns the warnings."""
     template_path = template or default_template()
     try:
@@ -120,7 +121,7 @@ def build_package(out: Path, env: Mapping[str, str], template: Optional[Path] = 
     return warnings
 
 
-def main(argv: Optional[Sequence[str]] = None, env: Optional[Mapping[str, str]] = None) -> int:
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.teams_package", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("build/teams-app.zip"), help="the zip to write")
     parser.add_argument(

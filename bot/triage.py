@@ -14,7 +14,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal, Union
+from typing import Any, Final, Literal
 
 import yaml
 
@@ -203,7 +203,7 @@ class LevelAtLeast:
         return ctx.level is not None and ctx.level >= self.threshold
 
 
-Condition = Union[AllOf, AnyOf, Not, AnswerIn, AnswerContains, CountAtLeast, CountIs, LevelAtLeast]
+Condition = AllOf | AnyOf | Not | AnswerIn | AnswerContains | CountAtLeast | CountIs | LevelAtLeast
 
 _SUBJECTS: Final = ("answer", "count", "result")
 _OPERATORS: Final = ("eq", "in", "contains", "gte")
@@ -356,7 +356,7 @@ class FlagCount:
         return self.condition.holds(EvalContext(answers, {}))
 
 
-CountDef = Union[DomainCount, DistinctCount, AnswersEqualCount, FlagCount]
+CountDef = DomainCount | DistinctCount | AnswersEqualCount | FlagCount
 
 
 @dataclass(frozen=True)
@@ -459,7 +459,7 @@ def _checked_value(key: str, value: Any, allowed: tuple[str, ...]) -> str:
 
 
 def _checked_set(key: str, value: Any, allowed: tuple[str, ...]) -> list[str]:
-    if not isinstance(value, (list, tuple)):
+    if not isinstance(value, list | tuple):
         raise AnswerError(key, f"must be a list, got {type(value).__name__} {value!r}")
     chosen = {_checked_value(key, item, allowed) for item in value}
     return [item for item in allowed if item in chosen]
@@ -739,7 +739,7 @@ def default_rubric_path() -> Path:
     return Path(__file__).resolve().parent.parent / "knowledge" / "triage" / "rubric.yml"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cached_rubric(path: Path) -> Rubric:
     return load_rubric(path)
 

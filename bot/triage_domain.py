@@ -10,7 +10,7 @@ because its buttons change as factors are picked.
 from __future__ import annotations
 
 import sys
-from typing import Any, Dict, List
+from typing import Any
 
 import yaml
 
@@ -39,14 +39,14 @@ def question_text(question: Question) -> str:
     return text
 
 
-def response(question: Question) -> List[Dict[str, Any]]:
+def response(question: Question) -> list[dict[str, Any]]:
     return [{
         "text": question_text(question),
         "buttons": [{"title": o.title, "payload": answer_payload(o.value)} for o in question.options],
     }]
 
 
-def domain(questions: QuestionSet) -> Dict[str, Any]:
+def domain(questions: QuestionSet) -> dict[str, Any]:
     return {
         "version": "3.1",
         "responses": {

@@ -334,7 +334,7 @@ def default_questions_path() -> Path:
     return Path(__file__).resolve().parent.parent / "knowledge" / "triage" / "questions.yml"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cached_questions(path: Path) -> QuestionSet:
     return load_questions(path, default_rubric())
 

@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Dict, List, Optional
+from typing import IO
 
 import requests
 
@@ -37,11 +37,11 @@ class Assistant:
     actions_port: int
     tracker_db: Path
     log_dir: Path
-    env: Dict[str, str]
+    env: dict[str, str]
     endpoints: str = "endpoints.yml"
-    rasa_args: List[str] = field(default_factory=list)
-    processes: List[subprocess.Popen] = field(default_factory=list)
-    _logs: List[IO[bytes]] = field(default_factory=list)
+    rasa_args: list[str] = field(default_factory=list)
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    _logs: list[IO[bytes]] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -62,7 +62,7 @@ class Assistant:
              "--actions", "actions"],
         )
 
-    def start_rasa(self, extra: Optional[List[str]] = None) -> None:
+    def start_rasa(self, extra: list[str] | None = None) -> None:
         """Start the Rasa server; `extra` arguments are kept for restarts."""
         if extra is not None:
             self.rasa_args = list(extra)
@@ -73,7 +73,7 @@ class Assistant:
              "--credentials", "credentials.yml", *self.rasa_args],
         )
 
-    def _spawn(self, name: str, cmd: List[str]) -> None:
+    def _spawn(self, name: str, cmd: list[str]) -> None:
         log = open(self.log_dir / f"{name}-{self.port}.log", "ab")
         self._logs.append(log)
         self.processes.append(
@@ -103,7 +103,7 @@ class Assistant:
         except requests.RequestException:
             return False
 
-    def send(self, sender: str, message: str, timeout: float = 30.0) -> List[dict]:
+    def send(self, sender: str, message: str, timeout: float = 30.0) -> list[dict]:
         response = requests.post(self.rest_url, json={"sender": sender, "message": message},
                                  timeout=timeout)
         response.raise_for_status()
@@ -120,7 +120,7 @@ class Assistant:
         for log in self._logs:
             log.close()
 
-    def _stop(self, procs: List[subprocess.Popen]) -> None:
+    def _stop(self, procs: list[subprocess.Popen]) -> None:
         for proc in procs:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -133,7 +133,7 @@ class Assistant:
             self.processes.remove(proc)
 
 
-def make_assistant(workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> Assistant:
+def make_assistant(workdir: Path, extra_env: dict[str, str] | None = None) -> Assistant:
     port, actions_port = free_port(), free_port()
     tracker_db = workdir / "tracker.db"
     env = dict(os.environ)

@@ -19,7 +19,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import requests
 
@@ -33,7 +32,7 @@ DEFAULTS = {
 }
 
 
-def scaled_env(overrides: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+def scaled_env(overrides: dict[str, str] | None = None) -> dict[str, str]:
     env = {key: os.environ.get(key, value) for key, value in DEFAULTS.items()}
     env.update(overrides or {})
     return env
@@ -47,7 +46,7 @@ def reachable(host: str, port: int) -> bool:
         return False
 
 
-def services_missing(env: Optional[Dict[str, str]] = None) -> List[str]:
+def services_missing(env: dict[str, str] | None = None) -> list[str]:
     """Which of PostgreSQL and Redis cannot be reached with these settings."""
     settings = scaled_env(env)
     services = {"PostgreSQL": (settings["DB_HOST"], int(settings["DB_PORT"])),
@@ -55,7 +54,7 @@ def services_missing(env: Optional[Dict[str, str]] = None) -> List[str]:
     return [name for name, (host, port) in services.items() if not reachable(host, port)]
 
 
-def psql(sql: str, database: str = "postgres", env: Optional[Dict[str, str]] = None) -> str:
+def psql(sql: str, database: str = "postgres", env: dict[str, str] | None = None) -> str:
     """Run one statement against a database of the server (default `postgres`)."""
     settings = scaled_env(env)
     return subprocess.run(
@@ -70,9 +69,9 @@ def psql(sql: str, database: str = "postgres", env: Optional[Dict[str, str]] = N
 class Scaled:
     workdir: Path
     actions: Assistant
-    replicas: List[Assistant]
+    replicas: list[Assistant]
     port: int
-    nginx: Optional[subprocess.Popen] = None
+    nginx: subprocess.Popen | None = None
     _conf: Path = field(init=False)
 
     @property
@@ -109,8 +108,8 @@ class Scaled:
         self.actions.stop()
 
 
-def start_scaled(workdir: Path, replicas: int = 2, port: Optional[int] = None,
-                 env: Optional[Dict[str, str]] = None) -> Scaled:
+def start_scaled(workdir: Path, replicas: int = 2, port: int | None = None,
+                 env: dict[str, str] | None = None) -> Scaled:
     """Start everything; returns once every replica reports ready."""
     settings = scaled_env(env)
     actions = make_assistant(workdir, settings)

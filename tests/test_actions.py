@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from rasa_sdk import Tracker
@@ -40,8 +41,8 @@ def store_env(knowledge_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     base.knowledge_store.cache_clear()
 
 
-def tracker(text: str = "", intent: str = "", entities: Optional[List[Dict[str, Any]]] = None,
-            slots: Optional[Dict[str, Any]] = None, active_loop: Optional[str] = None) -> Tracker:
+def tracker(text: str = "", intent: str = "", entities: list[dict[str, Any]] | None = None,
+            slots: dict[str, Any] | None = None, active_loop: str | None = None) -> Tracker:
     return Tracker(
         sender_id="test", slots=dict(slots or {}),
         latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0},
@@ -57,12 +58,12 @@ def run(action: Any, t: Tracker) -> tuple:
     return dispatcher.messages, events
 
 
-def text_of(messages: List[dict]) -> str:
+def text_of(messages: list[dict]) -> str:
     return "\n".join((m.get("text") or "") + " " + " ".join(b["title"] for b in m.get("buttons") or [])
                      for m in messages)
 
 
-def area_entity(value: str) -> List[Dict[str, Any]]:
+def area_entity(value: str) -> list[dict[str, Any]]:
     return [{"entity": "area", "value": value}]
 
 
@@ -139,7 +140,7 @@ def test_a_broken_knowledge_database_still_gives_999(monkeypatch, tmp_path) -> N
 
 # --- triage ------------------------------------------------------------------------
 
-def validate(slots: Dict[str, Any], requested: str, value: Any) -> Dict[str, Any]:
+def validate(slots: dict[str, Any], requested: str, value: Any) -> dict[str, Any]:
     t = tracker("x", "inform", slots={**slots, requested: value, "requested_slot": requested},
                 active_loop="triage_form")
     t.events = [{"event": "slot", "name": requested, "value": value}]
@@ -291,7 +292,7 @@ def test_a_follow_up_naming_a_route_is_answered_for_the_area_held() -> None:
     ("triage_factors", {"triage_age_band": "5_11", "triage_factors_selected": ["domestic_abuse"]},
      ["domestic_abuse"]),
 ])
-def test_skip_records_not_known_where_the_rubric_allows(requested: str, slots: Dict[str, Any], expected: Any) -> None:
+def test_skip_records_not_known_where_the_rubric_allows(requested: str, slots: dict[str, Any], expected: Any) -> None:
     base = {"area": "coventry", "triage_immediate_danger": "no", "requested_slot": requested, **slots}
     messages, events = run(ActionTriageSkip(), tracker("skip this", "skip_question", slots=base,
                                                        active_loop="triage_form"))

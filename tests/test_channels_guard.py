@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import aiohttp
 import pytest
@@ -42,11 +42,11 @@ def broken_redact(text: str) -> Redaction:
 class FakeRasa:
     """Stands in for Rasa's handler: records what it is given and replies (or not)."""
 
-    replies: List[str] = field(default_factory=lambda: ["Rasa's answer"])
+    replies: list[str] = field(default_factory=lambda: ["Rasa's answer"])
     delay: float = 0.0
-    error: Optional[Exception] = None
-    received: List[UserMessage] = field(default_factory=list)
-    channel_names: List[str] = field(default_factory=list)
+    error: Exception | None = None
+    received: list[UserMessage] = field(default_factory=list)
+    channel_names: list[str] = field(default_factory=list)
 
     async def __call__(self, message: UserMessage) -> None:
         self.received.append(message)
@@ -72,8 +72,8 @@ def guard(deadline: float = 2.0, redact: Any = redact) -> MessageGuard:
 
 
 def handle(
-    text: Optional[str], rasa: FakeRasa, message_guard: Optional[MessageGuard] = None, **kwargs: Any
-) -> List[str]:
+    text: str | None, rasa: FakeRasa, message_guard: MessageGuard | None = None, **kwargs: Any
+) -> list[str]:
     """Runs one message through the guard; returns the texts the practitioner received."""
     out = CollectingOutputChannel()
     message = UserMessage(text, out, "sender-1", input_channel="test", **kwargs)
@@ -103,7 +103,7 @@ def handle(
          "payload-typed-differently-is-words", "truncated"],
 )
 def test_rasa_receives_sanitised_redacted_text_and_only_the_kinds(
-    text: str, rasa_sees: str, metadata: Dict[str, Any]
+    text: str, rasa_sees: str, metadata: dict[str, Any]
 ) -> None:
     rasa = FakeRasa()
     handle(text, rasa, metadata={"client": "could carry a name: Tom"}, parse_data={"text": text})
@@ -136,7 +136,7 @@ def test_button_payloads(text: str, expected: bool) -> None:
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t", None])
-def test_empty_input_gets_the_prompt_without_calling_rasa(text: Optional[str]) -> None:
+def test_empty_input_gets_the_prompt_without_calling_rasa(text: str | None) -> None:
     rasa = FakeRasa()
     assert handle(text, rasa) == [TEXTS.empty_prompt]
     assert rasa.received == []
@@ -159,7 +159,7 @@ def test_the_privacy_notice_comes_before_the_answer_when_something_was_redacted(
     ],
     ids=["answer", "two-answers", "no-reply", "raises", "raises-after-a-reply", "cancelled"],
 )
-def test_failures_get_the_safe_reply(rasa: FakeRasa, expected: List[str]) -> None:
+def test_failures_get_the_safe_reply(rasa: FakeRasa, expected: list[str]) -> None:
     assert handle("what is neglect?", rasa) == expected
 
 
@@ -167,7 +167,7 @@ def test_a_slow_turn_gets_the_safe_reply_at_the_deadline_and_still_finishes() ->
     rasa = FakeRasa(replies=["late answer"], delay=0.6)
     out = CollectingOutputChannel()
 
-    async def main() -> List[str]:
+    async def main() -> list[str]:
         loop = asyncio.get_running_loop()
         started = loop.time()
         await guard(deadline=0.2).handle(UserMessage("hello", out, "s"), rasa)
@@ -272,7 +272,7 @@ def test_the_numbers_in_the_safe_reply_are_the_national_ones() -> None:
     assert in_safe_reply <= national_phones
 
 
-def _write(tmp_path: Path, fallback: Optional[str], privacy: Optional[str]) -> Path:
+def _write(tmp_path: Path, fallback: str | None, privacy: str | None) -> Path:
     (tmp_path / "safety").mkdir()
     if fallback is not None:
         (tmp_path / "safety" / "fallback.yml").write_text(fallback, encoding="utf-8")
@@ -303,7 +303,7 @@ def _write(tmp_path: Path, fallback: Optional[str], privacy: Optional[str]) -> P
     ids=["missing", "corrupt", "not-a-mapping", "no-999-is-rejected", "plain-strings"],
 )
 def test_texts_fall_back_to_built_in_ones_that_still_say_999(
-    tmp_path: Path, fallback: Optional[str], privacy: Optional[str], safe_reply: str, notice: str
+    tmp_path: Path, fallback: str | None, privacy: str | None, safe_reply: str, notice: str
 ) -> None:
     texts = load_safety_texts(_write(tmp_path, fallback, privacy))
     assert texts.safe_reply == safe_reply
@@ -322,7 +322,7 @@ def test_a_guard_built_without_any_knowledge_still_answers_with_999(tmp_path: Pa
 
 
 @pytest.mark.parametrize("credentials, deadline", [(None, 8.0), ({}, 8.0), ({"reply_deadline_seconds": 3}, 3.0)])
-def test_the_deadline_is_configurable(credentials: Optional[Dict[str, Any]], deadline: float) -> None:
+def test_the_deadline_is_configurable(credentials: dict[str, Any] | None, deadline: float) -> None:
     assert guard_from_credentials(credentials).deadline_seconds == deadline
 
 
@@ -377,7 +377,7 @@ def test_rest_keeps_its_name_and_url() -> None:
     ],
     ids=["answer", "redacted", "blank", "no-message", "message-not-text", "no-message-key", "raises", "no-reply"],
 )
-def test_rest_replies(rasa: FakeRasa, body: Any, expected: List[str]) -> None:
+def test_rest_replies(rasa: FakeRasa, body: Any, expected: list[str]) -> None:
     replies = json.loads(rest_exchange(rasa, body))
     assert [r["text"] for r in replies] == expected
 
@@ -406,7 +406,7 @@ def test_a_payload_the_channel_made_passes_even_if_not_offered() -> None:
 
 
 def test_the_tracker_store_is_asked_only_for_messages_that_look_like_payloads() -> None:
-    asked: List[str] = []
+    asked: list[str] = []
 
     async def spy(sender_id: str) -> frozenset:
         asked.append(sender_id)

@@ -10,7 +10,7 @@ import asyncio
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 import aiohttp
 import pytest
@@ -31,18 +31,18 @@ NO_BODY = object()
 
 @dataclass
 class FakeRasa:
-    received: List[UserMessage] = field(default_factory=list)
+    received: list[UserMessage] = field(default_factory=list)
 
     async def __call__(self, message: UserMessage) -> None:
         self.received.append(message)
         await message.output_channel.send_response(message.sender_id, {"text": "Rasa's answer"})
 
 
-def post(body: Any, query: str = "", raw: Optional[bytes] = None) -> Tuple[int, Any, FakeRasa]:
+def post(body: Any, query: str = "", raw: bytes | None = None) -> tuple[int, Any, FakeRasa]:
     """POSTs to /webhooks/rest/webhook; returns status, the decoded JSON reply and what Rasa saw."""
     rasa = FakeRasa()
 
-    async def main() -> Tuple[int, Any]:
+    async def main() -> tuple[int, Any]:
         channel = SafeRestInput(MessageGuard(TEXTS, clean, redact, deadline_seconds=2))
         async with serving(make_app(channel, rasa)) as base_url:
             async with aiohttp.ClientSession() as session:
@@ -93,7 +93,7 @@ def assert_refused(status: int, reply: Any, rasa: FakeRasa, error: str, says: st
         "newline", "nul", "escape", "bidi-override",
     ],
 )
-def test_a_request_without_a_usable_sender_is_refused(body: Dict[str, Any], says: str) -> None:
+def test_a_request_without_a_usable_sender_is_refused(body: dict[str, Any], says: str) -> None:
     assert_refused(*post(body), error="invalid_sender", says=says)
 
 

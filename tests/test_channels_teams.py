@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Collection, Dict, List, Optional
+from typing import Any
+from collections.abc import Awaitable, Callable, Collection
 
 import aiohttp
 import pytest
@@ -44,11 +45,11 @@ TEXTS = SafetyTexts(
 class FakeRasa:
     """Stands in for Rasa: records messages and answers with a question and two buttons."""
 
-    reply: Optional[Dict[str, Any]] = field(
+    reply: dict[str, Any] | None = field(
         default_factory=lambda: {"text": "Is the child in immediate danger?", "buttons": BUTTONS}
     )
     fail: bool = False
-    received: List[UserMessage] = field(default_factory=list)
+    received: list[UserMessage] = field(default_factory=list)
 
     async def __call__(self, message: UserMessage) -> None:
         self.received.append(message)
@@ -67,8 +68,8 @@ def settings_for(fake: FakeBotFramework) -> BotFrameworkSettings:
     )
 
 
-def activity(fake: FakeBotFramework, **fields: Any) -> Dict[str, Any]:
-    body: Dict[str, Any] = {
+def activity(fake: FakeBotFramework, **fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "type": "message",
         "id": "1700000000001",
         "channelId": "msteams",
@@ -89,7 +90,7 @@ class Sleeps:
     """An injectable sleep that only records how long the channel wanted to wait."""
 
     def __init__(self) -> None:
-        self.delays: List[float] = []
+        self.delays: list[float] = []
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
@@ -102,10 +103,10 @@ async def no_offers(sender_id: str) -> Collection[str]:
 def run(
     scenario: Scenario,
     rasa: FakeRasa,
-    fake: Optional[FakeBotFramework] = None,
+    fake: FakeBotFramework | None = None,
     *,
-    settings: Optional[Callable[[FakeBotFramework], BotFrameworkSettings]] = None,
-    retry: Optional[RetryPolicy] = None,
+    settings: Callable[[FakeBotFramework], BotFrameworkSettings] | None = None,
+    retry: RetryPolicy | None = None,
 ) -> FakeBotFramework:
     """Starts the fake service and the channel, runs the scenario, returns the fake.
 
@@ -132,7 +133,7 @@ def run(
     return service
 
 
-async def post(session: aiohttp.ClientSession, url: str, body: Dict[str, Any], token: Optional[str]) -> int:
+async def post(session: aiohttp.ClientSession, url: str, body: dict[str, Any], token: str | None) -> int:
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
     async with session.post(url, json=body, headers=headers) as reply:
         return reply.status
@@ -203,7 +204,7 @@ def test_a_text_reply_is_posted_as_one_message() -> None:
     ],
     ids=["postback-payload", "postback-string", "postback-wins-over-text", "mention-removed"],
 )
-def test_button_presses_and_mentions_reach_rasa_as_text(fields: Dict[str, Any], expected: str) -> None:
+def test_button_presses_and_mentions_reach_rasa_as_text(fields: dict[str, Any], expected: str) -> None:
     rasa = FakeRasa()
 
     async def scenario(fake: FakeBotFramework, url: str, session: aiohttp.ClientSession) -> None:
@@ -226,7 +227,7 @@ def test_button_presses_and_mentions_reach_rasa_as_text(fields: Dict[str, Any], 
     ],
     ids=["typing", "empty-message", "blank-text"],
 )
-def test_activities_with_nothing_to_answer_do_not_reach_rasa(fields: Dict[str, Any]) -> None:
+def test_activities_with_nothing_to_answer_do_not_reach_rasa(fields: dict[str, Any]) -> None:
     rasa = FakeRasa()
 
     async def scenario(fake: FakeBotFramework, url: str, session: aiohttp.ClientSession) -> None:
@@ -285,7 +286,7 @@ def test_unreachable_key_metadata_gives_503_not_a_pass() -> None:
     assert rasa.received == []
 
 
-def _bad_token(case: str, fake: FakeBotFramework) -> Optional[str]:
+def _bad_token(case: str, fake: FakeBotFramework) -> str | None:
     now = int(time.time())
     valid = fake.claims(APP_ID)
     if case == "wrong-audience":
@@ -377,7 +378,7 @@ def test_a_key_not_endorsed_for_the_channel_is_refused() -> None:
         ({"app_id": APP_ID, "app_password": ""}, "MICROSOFT_APP_PASSWORD"),
     ],
 )
-def test_the_channel_refuses_to_start_without_credentials(credentials: Dict[str, Any], message: str) -> None:
+def test_the_channel_refuses_to_start_without_credentials(credentials: dict[str, Any], message: str) -> None:
     from rasa.shared.exceptions import RasaException
 
     with pytest.raises(RasaException, match=message):
@@ -427,7 +428,7 @@ def test_building_the_channel_from_credentials_makes_no_network_call() -> None:
         ),
     ],
 )
-def test_card_actions(button: Dict[str, Any], expected: Dict[str, Any]) -> None:
+def test_card_actions(button: dict[str, Any], expected: dict[str, Any]) -> None:
     assert card_action(button) == expected
 
 
@@ -537,7 +538,7 @@ def policy(sleeps: Sleeps, **overrides: Any) -> RetryPolicy:
     return RetryPolicy(sleep=sleeps, jitter=lambda: 0.5, wall_clock=lambda: WALL_CLOCK, **overrides)
 
 
-def reply_once(rasa_reply: Dict[str, Any], fake: FakeBotFramework, sleeps: Sleeps) -> FakeBotFramework:
+def reply_once(rasa_reply: dict[str, Any], fake: FakeBotFramework, sleeps: Sleeps) -> FakeBotFramework:
     async def scenario(fake: FakeBotFramework, url: str, session: aiohttp.ClientSession) -> None:
         assert await post(session, url, activity(fake), fake.sign(fake.claims(APP_ID))) == 200
 
@@ -621,7 +622,7 @@ def test_errors_that_a_retry_cannot_fix_are_not_retried(status: int) -> None:
 
 def test_a_connector_401_drops_the_cached_token_and_retries_once_with_a_new_one() -> None:
     rasa = FakeRasa(reply={"text": "ok"})
-    tokens_used: List[str] = []
+    tokens_used: list[str] = []
 
     async def scenario(fake: FakeBotFramework, url: str, session: aiohttp.ClientSession) -> None:
         assert await post(session, url, activity(fake), fake.sign(fake.claims(APP_ID))) == 200
@@ -682,7 +683,7 @@ def test_an_unreachable_connector_is_retried_and_reported() -> None:
         (None, 0.0, None),
     ],
 )
-def test_retry_after_is_read_as_seconds_or_an_http_date(value: Optional[str], now: float, expected: Any) -> None:
+def test_retry_after_is_read_as_seconds_or_an_http_date(value: str | None, now: float, expected: Any) -> None:
     assert retry_after_seconds(value, now) == expected
 
 
@@ -738,7 +739,7 @@ def test_a_single_tenant_bot_gets_its_token_from_its_own_tenant() -> None:
     ],
 )
 def test_the_app_type_decides_the_token_tenant(
-    credentials: Dict[str, Any], env: Dict[str, str], app_type: str, tenant: str
+    credentials: dict[str, Any], env: dict[str, str], app_type: str, tenant: str
 ) -> None:
     settings = BotFrameworkSettings.from_credentials({"app_id": APP_ID, "app_password": "x", **credentials}, env=env)
     assert (settings.app_type, settings.tenant) == (app_type, tenant)
@@ -757,7 +758,7 @@ def test_the_app_type_decides_the_token_tenant(
     ids=["single-without-tenant", "single-with-botframework", "env-single-without-tenant", "bad-tenant", "bad-type"],
 )
 def test_a_misconfigured_app_type_stops_the_start_with_a_clear_message(
-    credentials: Dict[str, Any], env: Dict[str, str], message: str
+    credentials: dict[str, Any], env: dict[str, str], message: str
 ) -> None:
     with pytest.raises(RasaException, match=message):
         BotFrameworkSettings.from_credentials({"app_id": APP_ID, "app_password": "x", **credentials}, env=env)
@@ -807,12 +808,12 @@ def test_a_token_refusal_is_not_retried_and_the_log_names_the_setting_to_fix(
 # -- 2. at most six buttons per card --------------------------------------------
 
 
-def buttons(count: int) -> List[Dict[str, Any]]:
+def buttons(count: int) -> list[dict[str, Any]]:
     return [{"title": f"Role {n}", "payload": f'/choose{{"role": "r{n}"}}'} for n in range(count)]
 
 
 @pytest.mark.parametrize("count, sizes", [(1, [1]), (6, [6]), (7, [4, 3]), (8, [4, 4]), (13, [5, 5, 3]), (20, [5] * 4)])
-def test_cards_have_at_most_six_buttons_and_keep_every_button_in_order(count: int, sizes: List[int]) -> None:
+def test_cards_have_at_most_six_buttons_and_keep_every_button_in_order(count: int, sizes: list[int]) -> None:
     rasa = FakeRasa(reply={"text": "What is your role?", "buttons": buttons(count)})
 
     async def scenario(fake: FakeBotFramework, url: str, session: aiohttp.ClientSession) -> None:
@@ -851,7 +852,7 @@ def test_the_role_question_with_its_eight_buttons_fits_teams() -> None:
 # -- 3. the install greeting ------------------------------------------------------
 
 
-def domain_greeting() -> Dict[str, Any]:
+def domain_greeting() -> dict[str, Any]:
     """utter_greet as the domain defines it (what Rasa sends for /greet)."""
     domain = yaml.safe_load((ROOT / "domain" / "core.yml").read_text(encoding="utf-8"))
     greeting = dict(domain["responses"]["utter_greet"][0])
@@ -875,8 +876,8 @@ def test_greet_is_answered_by_the_assistants_greeting_rule() -> None:
     assert "999" in domain_greeting()["text"]
 
 
-def install(fake: FakeBotFramework, kind: str, **fields: Any) -> Dict[str, Any]:
-    base: Dict[str, Any] = {"type": kind, "text": None, "id": f"f:{kind}"}
+def install(fake: FakeBotFramework, kind: str, **fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"type": kind, "text": None, "id": f"f:{kind}"}
     if kind == "installationUpdate":
         base["action"] = "add"
     if kind == "conversationUpdate":
@@ -952,7 +953,7 @@ def test_a_reinstall_after_removal_greets_again() -> None:
     ],
     ids=["user-added", "user-removed", "channel-renamed", "upgrade", "uninstall"],
 )
-def test_other_conversation_and_installation_updates_are_ignored(kind: str, fields: Dict[str, Any]) -> None:
+def test_other_conversation_and_installation_updates_are_ignored(kind: str, fields: dict[str, Any]) -> None:
     rasa = GreetingRasa()
 
     async def scenario(fake: FakeBotFramework, url: str, session: aiohttp.ClientSession) -> None:
@@ -966,13 +967,13 @@ def test_other_conversation_and_installation_updates_are_ignored(kind: str, fiel
 # -- 4. invokes and Adaptive Card submits -----------------------------------------
 
 
-def invoke(fake: FakeBotFramework, name: str, value: Any) -> Dict[str, Any]:
+def invoke(fake: FakeBotFramework, name: str, value: Any) -> dict[str, Any]:
     return activity(fake, type="invoke", name=name, text=None, value=value, id="f:invoke-1")
 
 
 def test_a_universal_action_is_handled_as_a_card_press_with_an_invoke_response() -> None:
     rasa = FakeRasa(reply={"text": "ok"})
-    answers: List[Any] = []
+    answers: list[Any] = []
     payload = '/choose{"immediate_danger": "no"}'
 
     async def scenario(fake: FakeBotFramework, url: str, session: aiohttp.ClientSession) -> None:
@@ -994,7 +995,7 @@ def test_a_universal_action_is_handled_as_a_card_press_with_an_invoke_response()
 
 def test_a_universal_action_without_a_payload_gets_the_prompt_not_silence() -> None:
     rasa = FakeRasa()
-    answers: List[int] = []
+    answers: list[int] = []
 
     async def scenario(fake: FakeBotFramework, url: str, session: aiohttp.ClientSession) -> None:
         value = {"action": {"type": "Action.Execute", "verb": "refresh"}}
@@ -1011,7 +1012,7 @@ def test_a_universal_action_without_a_payload_gets_the_prompt_not_silence() -> N
 @pytest.mark.parametrize("name", ["composeExtension/query", "task/fetch", "signin/verifyState", ""])
 def test_other_invokes_are_answered_501_with_json(name: str) -> None:
     rasa = FakeRasa()
-    answers: List[Any] = []
+    answers: list[Any] = []
 
     async def scenario(fake: FakeBotFramework, url: str, session: aiohttp.ClientSession) -> None:
         headers = {"Authorization": f"Bearer {fake.sign(fake.claims(APP_ID))}"}
@@ -1037,7 +1038,7 @@ def test_invokes_need_a_valid_token_too() -> None:
 
 
 @pytest.mark.parametrize("value", [{"not_a_payload": 1}, {}, {"a": "x", "b": "y"}])
-def test_a_card_submit_without_a_payload_gets_a_clear_reply(value: Dict[str, Any]) -> None:
+def test_a_card_submit_without_a_payload_gets_a_clear_reply(value: dict[str, Any]) -> None:
     rasa = FakeRasa()
 
     async def scenario(fake: FakeBotFramework, url: str, session: aiohttp.ClientSession) -> None:
@@ -1137,7 +1138,7 @@ BOT = {"id": "28:" + APP_ID, "name": "Neglect guidance"}
     ids=["entity-name", "recipient-name", "shortened", "mid-sentence", "other-person-kept", "no-bot-mention"],
 )
 def test_the_bots_mention_is_stripped_even_without_the_entity_text(
-    text: str, entities: List[Dict[str, Any]], expected: str
+    text: str, entities: list[dict[str, Any]], expected: str
 ) -> None:
     body = {"type": "message", "text": text, "entities": entities, "recipient": BOT}
     assert " ".join(strip_bot_mentions(body, text).split()) == expected

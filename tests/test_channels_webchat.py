@@ -7,7 +7,8 @@ import re
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional, Tuple
+from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import pytest
@@ -32,13 +33,13 @@ TEXTS = SafetyTexts(
 
 @dataclass
 class FakeRasa:
-    replies: List[Dict[str, Any]] = field(
+    replies: list[dict[str, Any]] = field(
         default_factory=lambda: [
             {"text": "Is the child in immediate danger?", "buttons": [{"title": "No", "payload": "/no"}]}
         ]
     )
     fail: bool = False
-    received: List[UserMessage] = field(default_factory=list)
+    received: list[UserMessage] = field(default_factory=list)
 
     async def __call__(self, message: UserMessage) -> None:
         self.received.append(message)
@@ -71,7 +72,7 @@ def id_of(token: str) -> str:
 # -- the page -----------------------------------------------------------------
 
 
-async def fetch(base_url: str, path: str) -> Tuple[int, Dict[str, str], bytes]:
+async def fetch(base_url: str, path: str) -> tuple[int, dict[str, str], bytes]:
     async with aiohttp.ClientSession() as session:
         async with session.get(base_url + path, allow_redirects=False) as reply:
             return reply.status, dict(reply.headers), await reply.read()
@@ -88,7 +89,7 @@ async def raw_get(base_url: str, path: str) -> int:
     return int(status_line.split()[1])
 
 
-def serve_and(check: Callable[[str], Awaitable[Any]], webchat: Optional[WebChatInput] = None) -> Any:
+def serve_and(check: Callable[[str], Awaitable[Any]], webchat: WebChatInput | None = None) -> Any:
     async def main() -> Any:
         async with serving(make_app(webchat or channel(), FakeRasa())) as base_url:
             return await check(base_url)
@@ -167,7 +168,7 @@ def test_nothing_else_can_be_fetched(path: str) -> None:
 def test_a_missing_socket_io_client_is_a_404_and_the_page_still_loads(tmp_path: Path) -> None:
     webchat = channel(client_script=tmp_path / "missing.js")
 
-    async def check(base: str) -> Tuple[int, int]:
+    async def check(base: str) -> tuple[int, int]:
         client_status = (await fetch(base, "/webhooks/webchat/socket.io.min.js"))[0]
         return client_status, (await fetch(base, "/webhooks/webchat/"))[0]
 
@@ -193,8 +194,8 @@ class Client:
 
     def __init__(self) -> None:
         self.sio = socketio.AsyncClient(reconnection=False)
-        self.confirmed: "asyncio.Queue[str]" = asyncio.Queue()
-        self.bot: "asyncio.Queue[Dict[str, Any]]" = asyncio.Queue()
+        self.confirmed: asyncio.Queue[str] = asyncio.Queue()
+        self.bot: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.sio.on("session_confirm", self.confirmed.put)
         self.sio.on("bot_uttered", self.bot.put)
 
@@ -209,7 +210,7 @@ class Client:
     async def say(self, text: str, session_id: str) -> None:
         await self.sio.emit("user_uttered", {"message": text, "session_id": session_id})
 
-    async def replies(self, count: int) -> List[Dict[str, Any]]:
+    async def replies(self, count: int) -> list[dict[str, Any]]:
         return [await asyncio.wait_for(self.bot.get(), 5) for _ in range(count)]
 
     async def nothing_more(self, wait: float = 0.3) -> bool:
@@ -218,7 +219,7 @@ class Client:
 
 
 def converse(
-    scenario: Callable[[WebChatInput, str], Awaitable[Any]], rasa: FakeRasa, webchat: Optional[WebChatInput] = None
+    scenario: Callable[[WebChatInput, str], Awaitable[Any]], rasa: FakeRasa, webchat: WebChatInput | None = None
 ) -> Any:
     webchat = webchat or channel()
 
@@ -242,7 +243,7 @@ async def client(base_url: str) -> AsyncIterator[Client]:
 def test_a_conversation_gets_a_session_and_the_bot_replies_with_quick_replies() -> None:
     rasa = FakeRasa()
 
-    async def scenario(webchat: WebChatInput, base_url: str) -> Tuple[str, List[Dict[str, Any]]]:
+    async def scenario(webchat: WebChatInput, base_url: str) -> tuple[str, list[dict[str, Any]]]:
         async with client(base_url) as chat:
             session_id = await chat.session()
             await chat.say("I am worried about a child", session_id)
@@ -275,10 +276,10 @@ def test_a_conversation_gets_a_session_and_the_bot_replies_with_quick_replies() 
     ],
     ids=["redacted", "empty", "offered-payload", "unoffered-payload-is-words"],
 )
-def test_messages_are_guarded(text: str, expected: List[str], rasa_sees: List[str]) -> None:
+def test_messages_are_guarded(text: str, expected: list[str], rasa_sees: list[str]) -> None:
     rasa = FakeRasa()
 
-    async def scenario(webchat: WebChatInput, base_url: str) -> List[Dict[str, Any]]:
+    async def scenario(webchat: WebChatInput, base_url: str) -> list[dict[str, Any]]:
         async with client(base_url) as chat:
             session_id = await chat.session()
             await chat.say(text, session_id)
@@ -293,7 +294,7 @@ def test_messages_are_guarded(text: str, expected: List[str], rasa_sees: List[st
 def test_a_failing_assistant_gives_the_safe_reply() -> None:
     rasa = FakeRasa(fail=True)
 
-    async def scenario(webchat: WebChatInput, base_url: str) -> List[Dict[str, Any]]:
+    async def scenario(webchat: WebChatInput, base_url: str) -> list[dict[str, Any]]:
         async with client(base_url) as chat:
             await chat.say("hello", await chat.session())
             return await chat.replies(1)
@@ -352,7 +353,7 @@ def test_a_message_before_a_session_is_ignored() -> None:
 
 
 def test_start_again_leaves_the_old_conversation() -> None:
-    async def scenario(webchat: WebChatInput, base_url: str) -> Tuple[str, str, bool, List[Dict[str, Any]]]:
+    async def scenario(webchat: WebChatInput, base_url: str) -> tuple[str, str, bool, list[dict[str, Any]]]:
         async with client(base_url) as chat:
             old = id_of(await chat.session())
             new = id_of(await chat.session(None))
@@ -371,7 +372,7 @@ def test_start_again_leaves_the_old_conversation() -> None:
 def test_a_reloaded_page_rejoins_its_conversation_with_the_issued_token() -> None:
     rasa = FakeRasa()
 
-    async def scenario(webchat: WebChatInput, base_url: str) -> Tuple[str, List[Dict[str, Any]]]:
+    async def scenario(webchat: WebChatInput, base_url: str) -> tuple[str, list[dict[str, Any]]]:
         async with client(base_url) as first:
             token = await first.session()
             await first.say("hello", id_of(token))
@@ -413,7 +414,7 @@ class RecordingRasa(FakeRasa):
 def test_a_new_conversation_is_greeted_with_a_channel_made_payload() -> None:
     rasa = RecordingRasa()
 
-    async def scenario(webchat: WebChatInput, base_url: str) -> Tuple[str, List[Dict[str, Any]], bool]:
+    async def scenario(webchat: WebChatInput, base_url: str) -> tuple[str, list[dict[str, Any]], bool]:
         async with client(base_url) as chat:
             token = await chat.session()
             replies = await chat.replies(1)
@@ -434,7 +435,7 @@ def test_a_new_conversation_is_greeted_with_a_channel_made_payload() -> None:
 def test_a_resumed_conversation_is_not_greeted_again_and_start_again_is() -> None:
     rasa = RecordingRasa()
 
-    async def scenario(webchat: WebChatInput, base_url: str) -> Tuple[str, str]:
+    async def scenario(webchat: WebChatInput, base_url: str) -> tuple[str, str]:
         async with client(base_url) as first:
             token = await first.session()
             await first.replies(1)
@@ -493,7 +494,7 @@ def test_the_greeting_comes_from_credentials_and_can_be_switched_off() -> None:
 def test_a_conversation_without_session_persistence_is_greeted_in_its_socket() -> None:
     rasa = RecordingRasa()
 
-    async def scenario(webchat: WebChatInput, base_url: str) -> List[Dict[str, Any]]:
+    async def scenario(webchat: WebChatInput, base_url: str) -> list[dict[str, Any]]:
         async with client(base_url) as chat:
             await chat.session()
             return await chat.replies(1)
@@ -507,7 +508,7 @@ def test_a_conversation_without_session_persistence_is_greeted_in_its_socket() -
 # -- attacks on other people's conversations -----------------------------------------
 
 
-def forgeries(victim: str) -> List[str]:
+def forgeries(victim: str) -> list[str]:
     """Tokens an attacker could make from the victim's conversation id or token."""
     session_id, signature = victim.split(".")
     flipped = "A" if signature[0] != "A" else "B"
@@ -531,7 +532,7 @@ def forgeries(victim: str) -> List[str]:
 def test_an_attacker_cannot_join_a_conversation_by_its_id_or_a_forged_token() -> None:
     rasa = FakeRasa()
 
-    async def scenario(webchat: WebChatInput, base_url: str) -> Tuple[str, List[str], List[bool]]:
+    async def scenario(webchat: WebChatInput, base_url: str) -> tuple[str, list[str], list[bool]]:
         async with client(base_url) as victim, client(base_url) as attacker:
             token = await victim.session()
             await victim.say("I am worried about a child", token)
@@ -569,7 +570,7 @@ def test_a_token_outlives_a_restart_and_works_on_every_server_with_the_secret() 
     """Two channel instances stand for a restart or for several processes on one machine."""
     rasa = FakeRasa()
 
-    async def main() -> Tuple[str, str, str]:
+    async def main() -> tuple[str, str, str]:
         async with serving(make_app(channel(), rasa)) as first_url:
             async with client(first_url) as first:
                 token = await first.session()
@@ -697,7 +698,7 @@ def test_the_secret_can_come_from_credentials() -> None:
 HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
 
 
-async def handshake(base_url: str, origin: Optional[str], websocket: bool = False) -> int:
+async def handshake(base_url: str, origin: str | None, websocket: bool = False) -> int:
     """An Engine.IO v4 handshake (what socket.io-client sends first); returns the HTTP status."""
     headers = {"Origin": origin} if origin else {}
     async with aiohttp.ClientSession() as session:
@@ -719,7 +720,7 @@ async def handshake(base_url: str, origin: Optional[str], websocket: bool = Fals
 
 @pytest.mark.parametrize("websocket", [False, True], ids=["polling", "websocket"])
 def test_a_foreign_origin_is_refused_and_the_own_origin_accepted(websocket: bool) -> None:
-    async def check(base_url: str) -> Dict[str, int]:
+    async def check(base_url: str) -> dict[str, int]:
         return {
             "foreign": await handshake(base_url, "http://evil.example", websocket),
             "look-alike": await handshake(base_url, base_url + ".evil.example", websocket),
@@ -739,7 +740,7 @@ def test_a_foreign_origin_cannot_use_an_open_connection() -> None:
     """Every Engine.IO request is checked, not only the handshake."""
     rasa = FakeRasa()
 
-    async def check(base_url: str) -> Tuple[int, int]:
+    async def check(base_url: str) -> tuple[int, int]:
         async with aiohttp.ClientSession() as session:
             async with session.get(base_url + HANDSHAKE) as reply:  # no Origin: not a browser
                 sid = json.loads((await reply.text())[1:])["sid"]
@@ -750,7 +751,7 @@ def test_a_foreign_origin_cannot_use_an_open_connection() -> None:
                 own = reply.status
             return foreign, own
 
-    async def main() -> Tuple[int, int]:
+    async def main() -> tuple[int, int]:
         async with serving(make_app(channel(), rasa)) as base_url:
             return await check(base_url)
 
@@ -759,7 +760,7 @@ def test_a_foreign_origin_cannot_use_an_open_connection() -> None:
 
 
 def test_allowed_origins_come_from_credentials() -> None:
-    async def check(base_url: str) -> Dict[str, int]:
+    async def check(base_url: str) -> dict[str, int]:
         return {
             "listed": await handshake(base_url, "https://chat.example.org"),
             "foreign": await handshake(base_url, "http://evil.example"),
@@ -783,7 +784,7 @@ def test_allowed_origins_come_from_credentials() -> None:
         (["http://[::1]:8080"], ["http://[::1]:8080"]),
     ],
 )
-def test_the_origin_setting_is_normalised(setting: Any, expected: Optional[List[str]]) -> None:
+def test_the_origin_setting_is_normalised(setting: Any, expected: list[str] | None) -> None:
     assert channel(cors_allowed_origins=setting).cors_allowed_origins == expected
 
 

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from typing import Dict
 
 import pytest
 from PIL import Image
@@ -26,7 +25,7 @@ ENV = {
 }
 
 
-def build(tmp_path: Path, env: Dict[str, str]) -> zipfile.ZipFile:
+def build(tmp_path: Path, env: dict[str, str]) -> zipfile.ZipFile:
     out = tmp_path / "build" / "teams-app.zip"
     assert main(["--out", str(out)], env=env) == 0
     return zipfile.ZipFile(out)
@@ -93,7 +92,7 @@ def test_placeholders_are_kept_with_a_warning(tmp_path: Path, capsys: pytest.Cap
     ],
 )
 def test_a_missing_or_malformed_bot_id_fails_clearly(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], env: Dict[str, str], message: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], env: dict[str, str], message: str
 ) -> None:
     out = tmp_path / "teams-app.zip"
     assert main(["--out", str(out)], env=env) == 2

@@ -31,7 +31,8 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Collection, Dict, Iterable, List, Mapping, Optional, Protocol
+from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 
 import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -101,7 +102,7 @@ class SafetyTexts:
     privacy_notice: str
 
     @classmethod
-    def built_in(cls) -> "SafetyTexts":
+    def built_in(cls) -> SafetyTexts:
         return cls(BUILT_IN_SAFE_REPLY, BUILT_IN_EMPTY_PROMPT, BUILT_IN_PRIVACY_NOTICE)
 
 
@@ -114,7 +115,7 @@ class Prepared:
     redacted: tuple[str, ...] = ()
     truncated: bool = False
 
-    def metadata(self) -> Dict[str, Any]:
+    def metadata(self) -> dict[str, Any]:
         """Kinds only, never values: this is stored in the tracker."""
         return {"redacted": list(self.redacted), "truncated": self.truncated}
 
@@ -136,7 +137,7 @@ def _read_mapping(path: Path) -> Mapping[str, Any]:
     return data
 
 
-def _text_of(value: Any) -> Optional[str]:
+def _text_of(value: Any) -> str | None:
     """Accepts ``key: text`` or ``key: {text: ...}`` (other authors' files are read tolerantly)."""
     if isinstance(value, Mapping):
         value = value.get("text")
@@ -225,7 +226,7 @@ class CountingOutputChannel(OutputChannel):
         self.inner = inner
         self.count = 0
 
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         return self.inner.name()
 
     def __getattr__(self, attribute: str) -> Any:
@@ -233,7 +234,7 @@ class CountingOutputChannel(OutputChannel):
             raise AttributeError(attribute)
         return getattr(self.inner, attribute)
 
-    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         self.count += 1
         await self.inner.send_response(recipient_id, message)
 
@@ -242,13 +243,13 @@ class CountingOutputChannel(OutputChannel):
         await self.inner.send_text_message(recipient_id, text, **kwargs)
 
     async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         self.count += 1
         await self.inner.send_text_with_buttons(recipient_id, text, buttons, **kwargs)
 
     async def send_quick_replies(
-        self, recipient_id: str, text: str, quick_replies: List[Dict[str, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         self.count += 1
         await self.inner.send_quick_replies(recipient_id, text, quick_replies, **kwargs)
@@ -261,16 +262,16 @@ class CountingOutputChannel(OutputChannel):
         self.count += 1
         await self.inner.send_attachment(recipient_id, attachment, **kwargs)
 
-    async def send_elements(self, recipient_id: str, elements: Iterable[Dict[str, Any]], **kwargs: Any) -> None:
+    async def send_elements(self, recipient_id: str, elements: Iterable[dict[str, Any]], **kwargs: Any) -> None:
         self.count += 1
         await self.inner.send_elements(recipient_id, elements, **kwargs)
 
-    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         self.count += 1
         await self.inner.send_custom_json(recipient_id, json_message, **kwargs)
 
 
-def _log_late_outcome(task: "asyncio.Future[Any]") -> None:
+def _log_late_outcome(task: asyncio.Future[Any]) -> None:
     """Collects a timed-out turn's outcome so asyncio never prints its traceback (which may quote text)."""
     if task.cancelled():
         return
@@ -306,7 +307,7 @@ class MessageGuard:
         self._offers = offers
         self.deadline_seconds = deadline_seconds
 
-    def prepare(self, text: Optional[str], offered: Collection[str] = (), trusted: bool = False) -> Prepared:
+    def prepare(self, text: str | None, offered: Collection[str] = (), trusted: bool = False) -> Prepared:
         """Sanitise; pass an offered (or channel-made) payload through; redact everything else."""
         cleaned = self._clean(text or "")
         if cleaned.empty or not cleaned.text.strip():
@@ -371,9 +372,9 @@ class MessageGuard:
             )
             await self._say(out, sender_id, self.texts.safe_reply)
             return
-        error = None if turn.cancelled() else turn.exception()
-        if turn.cancelled() or error is not None:
-            reason = "cancelled" if error is None else type(error).__name__
+        failure = None if turn.cancelled() else turn.exception()
+        if turn.cancelled() or failure is not None:
+            reason = "cancelled" if failure is None else type(failure).__name__
             logger.error("guard[%s]: the turn failed (%s); sent the safe reply", channel, reason)
             await self._say(out, sender_id, self.texts.safe_reply)
         elif replies.count == 0:
@@ -406,7 +407,7 @@ def build_redactor(knowledge_dir: Path) -> RedactFn:
 
 
 def guard_from_credentials(
-    credentials: Optional[Mapping[str, Any]], offers: OffersFn = offers_from_tracker_store
+    credentials: Mapping[str, Any] | None, offers: OffersFn = offers_from_tracker_store
 ) -> MessageGuard:
     """The guard a channel builds from its block in credentials.yml.
 

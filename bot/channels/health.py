@@ -7,7 +7,8 @@ replicas). /webhooks/health/live is 200 while the process serves requests.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable, Text
+from typing import Any
+from collections.abc import Awaitable, Callable
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -19,7 +20,7 @@ class HealthInput(InputChannel):
     """Not a conversation channel: it only reports whether this replica is ready."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "health"
 
     def blueprint(

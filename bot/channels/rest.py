@@ -14,7 +14,8 @@ whoever knows a sender id can continue that conversation.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any
+from collections.abc import Awaitable, Callable
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -40,7 +41,7 @@ class BadRestRequest(SanicException):
         self.message = message
 
 
-def sender_problem(sender: Any) -> Optional[str]:
+def sender_problem(sender: Any) -> str | None:
     """What is wrong with a posted ``sender``, or None if it can name a conversation."""
     if sender is None:
         return "'sender' is required: send an unguessable id for each conversation, e.g. a random UUID"
@@ -55,7 +56,7 @@ def sender_problem(sender: Any) -> Optional[str]:
     return None
 
 
-def _body(request: Request) -> Dict[str, Any]:
+def _body(request: Request) -> dict[str, Any]:
     """The JSON object posted; anything else is refused (it has no sender)."""
     try:
         body = request.json
@@ -81,10 +82,10 @@ class SafeRestInput(RestInput):
         return "rest"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls(guard_from_credentials(credentials))
 
-    async def _extract_sender(self, req: Request) -> Optional[str]:
+    async def _extract_sender(self, req: Request) -> str | None:
         # Rasa's handler calls this first, before it builds a message (streaming or not),
         # so raising here refuses the request before anything reaches Rasa or the tracker.
         sender = _body(req).get("sender")
@@ -93,14 +94,14 @@ class SafeRestInput(RestInput):
             raise BadRestRequest("invalid_sender", problem)
         return sender
 
-    def _extract_message(self, req: Request) -> Optional[str]:
+    def _extract_message(self, req: Request) -> str | None:
         message = _body(req).get("message")
         return message if isinstance(message, str) else None
 
     def _extract_input_channel(self, req: Request) -> str:
         return self.name()
 
-    def get_metadata(self, request: Request) -> Optional[Dict[str, Any]]:
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
         """Client metadata is never forwarded: it could carry identifying details."""
         return None
 

@@ -36,19 +36,8 @@ import random
 import re
 import time
 from dataclasses import dataclass
-from typing import (
-    Any,
-    Awaitable,
-    Callable,
-    Dict,
-    Iterable,
-    List,
-    Mapping,
-    Optional,
-    Sequence,
-    Set,
-    Tuple,
-)
+from typing import Any, cast
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote
 
 import aiohttp
@@ -138,7 +127,7 @@ class TokenUnavailable(Exception):
     retry would get the same answer); ``retry_after`` is its Retry-After.
     """
 
-    def __init__(self, reason: str, retryable: bool = True, retry_after: Optional[float] = None) -> None:
+    def __init__(self, reason: str, retryable: bool = True, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.retryable = retryable
         self.retry_after = retry_after
@@ -181,8 +170,8 @@ class BotFrameworkSettings:
 
     @classmethod
     def from_credentials(
-        cls, credentials: Mapping[str, Any], env: Optional[Mapping[str, str]] = None
-    ) -> "BotFrameworkSettings":
+        cls, credentials: Mapping[str, Any], env: Mapping[str, str] | None = None
+    ) -> BotFrameworkSettings:
         """Reads the channel's block of credentials; empty values fall back to the environment, then the defaults.
 
         ``app_type`` and ``tenant`` may come from ``MICROSOFT_APP_TYPE`` and
@@ -256,12 +245,12 @@ class BotFrameworkAuthenticator:
     def __init__(self, settings: BotFrameworkSettings, clock: Clock = time.monotonic) -> None:
         self._settings = settings
         self._clock = clock
-        self._keys: Dict[str, Dict[str, Any]] = {}
+        self._keys: dict[str, dict[str, Any]] = {}
         self._fetched_at = 0.0
-        self._attempted_at: Optional[float] = None
+        self._attempted_at: float | None = None
         self._lock = asyncio.Lock()
 
-    async def authenticate(self, authorization: Optional[str], activity: Mapping[str, Any]) -> Dict[str, Any]:
+    async def authenticate(self, authorization: str | None, activity: Mapping[str, Any]) -> dict[str, Any]:
         """The token's claims, or :class:`AuthenticationError` saying why not."""
         if not authorization:
             raise AuthenticationError("no Authorization header")
@@ -280,9 +269,9 @@ class BotFrameworkAuthenticator:
             raise AuthenticationError("no key id")
         key = await self._key(key_id)
         try:
-            claims: Dict[str, Any] = jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 token,
-                key=RSAAlgorithm.from_jwk(json.dumps(key)),
+                key=cast(Any, RSAAlgorithm.from_jwk(json.dumps(key))),
                 algorithms=["RS256"],
                 audience=self._settings.app_id,
                 issuer=self._settings.issuer,
@@ -298,7 +287,7 @@ class BotFrameworkAuthenticator:
             raise AuthenticationError("serviceurl claim does not match the activity")
         return claims
 
-    async def _key(self, key_id: str) -> Dict[str, Any]:
+    async def _key(self, key_id: str) -> dict[str, Any]:
         if self._should_refresh(key_id):
             async with self._lock:
                 if self._should_refresh(key_id):
@@ -343,7 +332,7 @@ class BotFrameworkAuthenticator:
         self._fetched_at = self._clock()
 
 
-def retry_after_seconds(value: Optional[str], now: float) -> Optional[float]:
+def retry_after_seconds(value: str | None, now: float) -> float | None:
     """A ``Retry-After`` header in seconds: delta-seconds or an HTTP date (``now`` is wall-clock time)."""
     if value is None or not value.strip():
         return None
@@ -392,7 +381,7 @@ class Delivery:
 
     delivered: bool
     attempts: int
-    status: Optional[int] = None  # the connector's last HTTP status, if it answered
+    status: int | None = None  # the connector's last HTTP status, if it answered
     reason: str = ""
 
 
@@ -402,11 +391,11 @@ class TokenProvider:
     def __init__(self, settings: BotFrameworkSettings, clock: Clock = time.monotonic) -> None:
         self._settings = settings
         self._clock = clock
-        self._token: Optional[str] = None
+        self._token: str | None = None
         self._renew_at = 0.0
         self._lock = asyncio.Lock()
 
-    async def headers(self) -> Dict[str, str]:
+    async def headers(self) -> dict[str, str]:
         async with self._lock:
             if self._token is None or self._clock() >= self._renew_at:
                 await self._fetch()
@@ -446,7 +435,7 @@ class TokenProvider:
         self._token = token
         self._renew_at = self._clock() + max(0.0, lifetime - TOKEN_RENEW_BEFORE_SECONDS)
 
-    def _refused(self, status: int, retry_after: Optional[str], body: Any) -> TokenUnavailable:
+    def _refused(self, status: int, retry_after: str | None, body: Any) -> TokenUnavailable:
         """Logs why Entra ID refused (its error name and codes, never the description or a secret)."""
         error = body.get("error") if isinstance(body, Mapping) else None
         codes = body.get("error_codes") if isinstance(body, Mapping) else None
@@ -480,7 +469,7 @@ async def _json_or_none(reply: aiohttp.ClientResponse) -> Any:
 # -- what the bot sends --------------------------------------------------------
 
 
-def card_action(button: Mapping[str, Any]) -> Dict[str, Any]:
+def card_action(button: Mapping[str, Any]) -> dict[str, Any]:
     """A Rasa button as a Teams card action: links open, everything else posts its payload back in ``value``."""
     title = str(button.get("title") or "")
     url = button.get("url")
@@ -508,7 +497,7 @@ def teams_markdown(text: str) -> str:
     return "\n\n".join(line for line in lines if line.strip())
 
 
-def _balanced_chunks(items: Sequence[Dict[str, Any]], size: int) -> List[List[Dict[str, Any]]]:
+def _balanced_chunks(items: Sequence[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
     """``items`` in order, in as few chunks of at most ``size`` as possible, of near-equal length (8 -> 4 + 4)."""
     if not items:
         return [[]]
@@ -517,7 +506,7 @@ def _balanced_chunks(items: Sequence[Dict[str, Any]], size: int) -> List[List[Di
     return [list(items[start : start + per_chunk]) for start in range(0, len(items), per_chunk)]
 
 
-def hero_cards(text: str, buttons: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+def hero_cards(text: str, buttons: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The text and buttons as Hero cards of at most six buttons each; the first card carries the text.
 
     Split cards rather than one Adaptive Card with a choice list: a press
@@ -527,14 +516,14 @@ def hero_cards(text: str, buttons: Iterable[Mapping[str, Any]]) -> List[Dict[str
     chunks = _balanced_chunks([card_action(button) for button in buttons], MAX_CARD_BUTTONS)
     cards = []
     for index, actions in enumerate(chunks):
-        content: Dict[str, Any] = {"buttons": actions}
+        content: dict[str, Any] = {"buttons": actions}
         if index == 0:
             content = {"text": card_text(text), **content}
         cards.append({"contentType": "application/vnd.microsoft.card.hero", "content": content})
     return cards
 
 
-def hero_card(text: str, buttons: Iterable[Mapping[str, Any]]) -> Dict[str, Any]:
+def hero_card(text: str, buttons: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """One Hero card; callers with more than six buttons want :func:`hero_cards`."""
     return {
         "contentType": "application/vnd.microsoft.card.hero",
@@ -575,7 +564,7 @@ def strip_bot_mentions(activity: Mapping[str, Any], text: str) -> str:
     if not mentions:
         return text
     original = text
-    names: Set[str] = set()
+    names: set[str] = set()
     recipient = activity.get("recipient")
     for candidate in [recipient] + [mention.get("mentioned") for mention in mentions]:
         name = candidate.get("name") if isinstance(candidate, Mapping) else None
@@ -591,7 +580,7 @@ def strip_bot_mentions(activity: Mapping[str, Any], text: str) -> str:
     return text
 
 
-def _pressed_payload(value: Any) -> Optional[str]:
+def _pressed_payload(value: Any) -> str | None:
     """A payload of this channel's buttons: ``{"payload": ...}`` (messageBack, Action.Execute data) or a string."""
     if isinstance(value, Mapping):
         value = value.get("payload")
@@ -600,7 +589,7 @@ def _pressed_payload(value: Any) -> Optional[str]:
     return None
 
 
-def _submitted_text(value: Any) -> Optional[str]:
+def _submitted_text(value: Any) -> str | None:
     """The single text input of an Adaptive Card submit with no ``payload`` key (untrusted: not our card)."""
     if not isinstance(value, Mapping):
         return None
@@ -618,7 +607,7 @@ class Incoming:
     pressed: bool = False
 
 
-def read_incoming(activity: Mapping[str, Any], value: Any = None) -> Optional[Incoming]:
+def read_incoming(activity: Mapping[str, Any], value: Any = None) -> Incoming | None:
     """What the practitioner said or pressed, or None when there is nothing to answer.
 
     In order: a button's payload; the typed text without the bot's @mention;
@@ -644,7 +633,7 @@ def read_incoming(activity: Mapping[str, Any], value: Any = None) -> Optional[In
     return None
 
 
-def incoming_text(activity: Mapping[str, Any]) -> Optional[str]:
+def incoming_text(activity: Mapping[str, Any]) -> str | None:
     """What the practitioner said: a button's payload, else the text without the @mention of the bot.
 
     ``""`` for a message with only attachments or an unreadable card submit
@@ -669,15 +658,15 @@ class TeamsOutput(BotFramework):
         self,
         settings: BotFrameworkSettings,
         tokens: TokenProvider,
-        conversation: Dict[str, Any],
-        bot: Dict[str, Any],
-        user: Dict[str, Any],
+        conversation: dict[str, Any],
+        bot: dict[str, Any],
+        user: dict[str, Any],
         service_url: str,
-        reply_to_id: Optional[str] = None,
-        retry: Optional[RetryPolicy] = None,
+        reply_to_id: str | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         super().__init__(
-            settings.app_id, settings.app_password, conversation, bot, service_url  # type: ignore[arg-type]
+            settings.app_id, settings.app_password, conversation, bot, service_url
         )
         self._tokens = tokens
         self._user = user
@@ -685,7 +674,7 @@ class TeamsOutput(BotFramework):
         self._reply_to_id = reply_to_id
         self._retry = retry or RetryPolicy()
         # What this output was asked to say (never logged): lets the greeting check for the privacy notice.
-        self.texts_sent: List[str] = []
+        self.texts_sent: list[str] = []
 
     @classmethod
     def name(cls) -> str:
@@ -698,8 +687,8 @@ class TeamsOutput(BotFramework):
             url += f"/{quote(self._reply_to_id, safe='')}"
         return url
 
-    def prepare_message(self, recipient_id: str, message_data: Dict[str, Any]) -> Dict[str, Any]:
-        data: Dict[str, Any] = {
+    def prepare_message(self, recipient_id: str, message_data: dict[str, Any]) -> dict[str, Any]:
+        data: dict[str, Any] = {
             "type": "message",
             "from": self.bot,
             "recipient": self._user,
@@ -711,7 +700,7 @@ class TeamsOutput(BotFramework):
         data.update(message_data)
         return data
 
-    async def send(self, message_data: Dict[str, Any]) -> Delivery:  # type: ignore[override]
+    async def send(self, message_data: dict[str, Any]) -> Delivery:
         """Posts one activity, retrying throttling (429), 412, 502, 504 and an unreachable connector.
 
         Backoff is exponential with jitter, ``Retry-After`` honoured, within
@@ -724,12 +713,12 @@ class TeamsOutput(BotFramework):
         policy = self._retry
         started = policy.clock()
         attempts = 0
-        status: Optional[int] = None
+        status: int | None = None
         reason = ""
         renewed_token = False
         while True:
             attempts += 1
-            wait: Optional[float] = None
+            wait: float | None = None
             retryable = True
             try:
                 headers = await self._tokens.headers()
@@ -766,8 +755,8 @@ class TeamsOutput(BotFramework):
         return Delivery(False, attempts, status, reason)
 
     async def _post(
-        self, message_data: Dict[str, Any], headers: Dict[str, str], started: float
-    ) -> Tuple[int, Optional[float]]:
+        self, message_data: dict[str, Any], headers: dict[str, str], started: float
+    ) -> tuple[int, float | None]:
         remaining = self._retry.budget_seconds - (self._retry.clock() - started)
         timeout = aiohttp.ClientTimeout(total=max(1.0, min(HTTP_TIMEOUT.total or 10.0, remaining)))
         async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -780,19 +769,19 @@ class TeamsOutput(BotFramework):
         await self.send(self.prepare_message(recipient_id, {"text": teams_markdown(text), "textFormat": "markdown"}))
 
     async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         if not buttons:
             await self.send_text_message(recipient_id, text)
             return
         self.texts_sent.append(text)
         cards = hero_cards(text, buttons)
-        message: Dict[str, Any] = {"attachments": cards}
+        message: dict[str, Any] = {"attachments": cards}
         if len(cards) > 1:
             message["attachmentLayout"] = "list"  # stacked, in order, not a carousel
         await self.send(self.prepare_message(recipient_id, message))
 
-    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         await self.send(self.prepare_message(recipient_id, json_message))
 
 
@@ -825,7 +814,7 @@ class TeamsInput(BotFrameworkInput):
         self,
         settings: BotFrameworkSettings,
         guard: MessageGuard,
-        retry: Optional[RetryPolicy] = None,
+        retry: RetryPolicy | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
         self.app_id = settings.app_id
@@ -836,18 +825,18 @@ class TeamsInput(BotFrameworkInput):
         self.authenticator = BotFrameworkAuthenticator(settings)
         self.tokens = TokenProvider(settings)
         self._clock = clock
-        self._greeted: Dict[str, float] = {}  # conversation id -> when greeted
-        self._turns: Set["asyncio.Task[Any]"] = set()  # invoke turns still running: kept from the GC
+        self._greeted: dict[str, float] = {}  # conversation id -> when greeted
+        self._turns: set[asyncio.Task[Any]] = set()  # invoke turns still running: kept from the GC
 
     @classmethod
     def name(cls) -> str:
         return "teams"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         if not credentials:
             cls.raise_missing_credentials_exception()
-        settings = BotFrameworkSettings.from_credentials(credentials)
+        settings = BotFrameworkSettings.from_credentials(credentials or {})
         logger.info(
             "teams: app type %s, tokens from tenant %s%s",
             _LOGGED_APP_TYPE[settings.app_type],
@@ -856,7 +845,7 @@ class TeamsInput(BotFrameworkInput):
         )
         return cls(settings, guard_from_credentials(credentials))
 
-    def _output(self, activity: Mapping[str, Any], reply: bool = True) -> Optional[Tuple[TeamsOutput, str]]:
+    def _output(self, activity: Mapping[str, Any], reply: bool = True) -> tuple[TeamsOutput, str] | None:
         """The output channel and Rasa sender id for an activity's conversation, or None if it names none."""
         conversation = activity.get("conversation")
         user = activity.get("from")
@@ -886,7 +875,7 @@ class TeamsInput(BotFrameworkInput):
         # One conversation per person per chat: group chats and channels are shared.
         return output, f"{conversation['id']}|{user['id']}"
 
-    def _message(self, activity: Mapping[str, Any], incoming: Incoming, reply: bool = True) -> Optional[UserMessage]:
+    def _message(self, activity: Mapping[str, Any], incoming: Incoming, reply: bool = True) -> UserMessage | None:
         target = self._output(activity, reply)
         if target is None:
             return None
@@ -896,7 +885,7 @@ class TeamsInput(BotFrameworkInput):
         metadata = {CHANNEL_PAYLOAD: True} if incoming.pressed else None
         return UserMessage(incoming.text, output, sender_id, input_channel=self.name(), metadata=metadata)
 
-    def user_message(self, activity: Mapping[str, Any]) -> Optional[UserMessage]:
+    def user_message(self, activity: Mapping[str, Any]) -> UserMessage | None:
         """The message to hand to Rasa, or None for activities with nothing to answer."""
         if activity.get("type") != "message":
             return None
@@ -905,7 +894,7 @@ class TeamsInput(BotFrameworkInput):
 
     # -- installation ---------------------------------------------------------
 
-    def install_event(self, activity: Mapping[str, Any]) -> Optional[bool]:
+    def install_event(self, activity: Mapping[str, Any]) -> bool | None:
         """True when the bot was installed or added here, False when removed, None for anything else."""
         kind = activity.get("type")
         bot_id = _id_of(activity.get("recipient"))
@@ -919,7 +908,7 @@ class TeamsInput(BotFrameworkInput):
                     return installed
         return None
 
-    def greeting(self, activity: Mapping[str, Any]) -> Optional[UserMessage]:
+    def greeting(self, activity: Mapping[str, Any]) -> UserMessage | None:
         """The greeting to hand the guard for an install, once per install.
 
         Teams sends both ``installationUpdate`` (add) and ``conversationUpdate``

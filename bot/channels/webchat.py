@@ -45,7 +45,8 @@ import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import rasa.core.channels.channel
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -98,7 +99,7 @@ class Asset:
     content_type: str
 
 
-def _read(path: Path) -> Optional[bytes]:
+def _read(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
     except OSError:
@@ -122,12 +123,12 @@ class SessionTokens:
         digest = hmac.new(self._secret, _TOKEN_PURPOSE + session_id.encode("ascii"), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
-    def issue(self) -> Tuple[str, str]:
+    def issue(self) -> tuple[str, str]:
         """A fresh conversation: ``(sender id, token)``; the id has 128 bits from ``secrets``."""
         session_id = secrets.token_hex(16)
         return session_id, f"{session_id}.{self._signature(session_id)}"
 
-    def verify(self, token: Any) -> Optional[str]:
+    def verify(self, token: Any) -> str | None:
         """The sender id of a token this server issued, else None (never raises)."""
         if not isinstance(token, str) or len(token) != _TOKEN_LENGTH:
             return None
@@ -148,7 +149,7 @@ def _checked_secret(value: Any, source: str) -> bytes:
     return value.strip().encode("utf-8")
 
 
-def _read_secret_file(path: Path) -> Optional[bytes]:
+def _read_secret_file(path: Path) -> bytes | None:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -187,9 +188,9 @@ def _file_secret(path: Path) -> bytes:
 
 
 def load_session_secret(
-    configured: Optional[str] = None,
-    secret_file: Optional[Path] = None,
-    environ: Optional[Mapping[str, str]] = None,
+    configured: str | None = None,
+    secret_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> bytes:
     """``session_secret`` from credentials.yml, else ``$WEBCHAT_SESSION_SECRET``, else the secret file."""
     if configured not in (None, ""):
@@ -200,7 +201,7 @@ def load_session_secret(
     return _file_secret(secret_file or default_secret_file())
 
 
-def allowed_origins(value: Union[None, str, Sequence[str]]) -> Optional[List[str]]:
+def allowed_origins(value: None | str | Sequence[str]) -> list[str] | None:
     """The ``cors_allowed_origins`` setting, normalised; None (not set, or empty) means same origin only.
 
     Never returns ``[]``, which would switch python-engineio's Origin check off.
@@ -208,9 +209,9 @@ def allowed_origins(value: Union[None, str, Sequence[str]]) -> Optional[List[str
     if value is None:
         return None
     items = [value] if isinstance(value, str) else value
-    if not isinstance(items, (list, tuple)):
+    if not isinstance(items, list | tuple):
         raise ValueError("cors_allowed_origins must be a list of origins such as https://chat.example.org")
-    origins: List[str] = []
+    origins: list[str] = []
     for item in items:
         match = _ORIGIN.fullmatch(item.strip()) if isinstance(item, str) else None
         if match is None:
@@ -250,17 +251,17 @@ class WebChatInput(SocketIOInput):
         guard: MessageGuard,
         user_message_evt: str = "user_uttered",
         bot_message_evt: str = "bot_uttered",
-        namespace: Optional[str] = None,
+        namespace: str | None = None,
         session_persistence: bool = True,
         socketio_path: str = "/socket.io",
-        jwt_key: Optional[str] = None,
+        jwt_key: str | None = None,
         jwt_method: str = "HS256",
-        page_dir: Optional[Path] = None,
-        client_script: Optional[Path] = None,
-        session_secret: Optional[str] = None,
-        secret_file: Optional[Path] = None,
-        cors_allowed_origins: Union[None, str, Sequence[str]] = None,
-        greeting: Optional[str] = DEFAULT_GREETING,
+        page_dir: Path | None = None,
+        client_script: Path | None = None,
+        session_secret: str | None = None,
+        secret_file: Path | None = None,
+        cors_allowed_origins: None | str | Sequence[str] = None,
+        greeting: str | None = DEFAULT_GREETING,
     ) -> None:
         super().__init__(
             user_message_evt,
@@ -278,7 +279,7 @@ class WebChatInput(SocketIOInput):
         self.session_secret = session_secret
         self.secret_file = secret_file
         self.cors_allowed_origins = allowed_origins(cors_allowed_origins)
-        self.sessions: Optional[SessionTokens] = None
+        self.sessions: SessionTokens | None = None
         if greeting and not greeting.startswith("/"):
             raise ValueError(f"greeting must be a payload such as /greet, not {greeting!r}")
         self.greeting = greeting or None
@@ -288,7 +289,7 @@ class WebChatInput(SocketIOInput):
         return "webchat"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         settings = credentials or {}
         page_dir = settings.get("page_dir")
         client_script = settings.get("client_script")
@@ -308,9 +309,9 @@ class WebChatInput(SocketIOInput):
             greeting=settings.get("greeting", DEFAULT_GREETING),
         )
 
-    def load_assets(self) -> Dict[str, Asset]:
+    def load_assets(self) -> dict[str, Asset]:
         """The files the page needs, by URL name; the page learns the socket settings from its body tag."""
-        assets: Dict[str, Asset] = {}
+        assets: dict[str, Asset] = {}
         page = _read(self.page_dir / "index.html")
         if page is not None:
             settings = {
@@ -375,7 +376,7 @@ class WebChatInput(SocketIOInput):
             return serve(name or "index.html")
 
         @sio.on("connect", namespace=namespace)
-        async def connect(sid: str, environ: Dict[str, Any], auth: Optional[Dict[str, Any]] = None) -> bool:
+        async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None = None) -> bool:
             if not self.jwt_key:
                 return True
             token = auth.get("token") if isinstance(auth, dict) else None
@@ -400,14 +401,14 @@ class WebChatInput(SocketIOInput):
         async def session_request(sid: str, data: Any = None) -> None:
             # The browser sends back the token it was given ("session_id", as in Rasa's protocol).
             requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = sessions.verify(requested)
-            new = session_id is None
-            if new:
+            resumed = sessions.verify(requested)
+            new = resumed is None
+            if resumed is None:
                 if requested:
                     logger.info("webchat: a session token this server did not issue was refused; new session")
                 session_id, token = sessions.issue()
             else:
-                token = requested
+                session_id, token = resumed, str(requested)
             if self.session_persistence:
                 for room in await _resolved(sio.rooms(sid, namespace=namespace)) or []:
                     if room != sid:

@@ -14,7 +14,7 @@ visible and can be removed there; it does nothing to messages.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Dict, List
+from typing import Any
 
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
@@ -35,7 +35,7 @@ def response_validator() -> Any:
     return validator_class(schema)
 
 
-def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
+def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     """Drop-in for RemoteAction._validate_action_result."""
     try:
         response_validator().validate(result)
@@ -58,16 +58,16 @@ class PrebuiltActionResultValidator(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "PrebuiltActionResultValidator":
-        RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
+    ) -> PrebuiltActionResultValidator:
+        RemoteAction._validate_action_result = validate_action_result
         response_validator()
         return cls()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -16,7 +16,7 @@ the classifier's next intent is taken instead. Anything else is left untouched.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -38,7 +38,7 @@ class EmergencyOverride(GraphComponent):
     """Overrides the intent with `emergency` when a danger signal matches."""
 
     @staticmethod
-    def get_default_config() -> Dict[str, Any]:
+    def get_default_config() -> dict[str, Any]:
         # None: this checkout's knowledge/safety/emergency_signals.yml, wherever Rasa runs from.
         return {"signals": None}
 
@@ -48,15 +48,15 @@ class EmergencyOverride(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "EmergencyOverride":
+    ) -> EmergencyOverride:
         path = config.get("signals")
         return cls(EmergencySignals.from_file(Path(path) if path else DEFAULT_PATH))
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self._override(message)
         return messages
@@ -65,7 +65,7 @@ class EmergencyOverride(GraphComponent):
         return training_data
 
     def _override(self, message: Message) -> None:
-        text: Optional[str] = message.get(TEXT)
+        text: str | None = message.get(TEXT)
         if not text:
             return
         if self._signals.detect(text) is None:

@@ -15,7 +15,7 @@ Otherwise it predicts nothing and the other policies decide.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -33,7 +33,7 @@ class EmergencyFirstPolicy(Policy):
     """`emergency` -> the emergency response (the in-form variant during a form) -> listen."""
 
     @staticmethod
-    def get_default_config() -> Dict[str, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             "priority": 7,  # above RulePolicy's 6
             "intent": "emergency",
@@ -41,14 +41,14 @@ class EmergencyFirstPolicy(Policy):
             "response_in_form": "utter_emergency_in_triage",
         }
 
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         return self._resource
 
     def predict_action_probabilities(
         self,
         tracker: DialogueStateTracker,
         domain: Domain,
-        rule_only_data: Optional[Dict[str, Any]] = None,
+        rule_only_data: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
         responses = (self.config["response"], self.config["response_in_form"])

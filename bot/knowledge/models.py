@@ -17,6 +17,8 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+# The `date` type by another name, for classes with a field called `date`.
+Date = date
 
 # Route keys an area file may define, and the ids of the national routes.
 AREA_ROUTE_KEYS = ("front_door", "out_of_hours", "early_help", "escalation")
@@ -41,7 +43,7 @@ class Document:
     date: str
     file: str | None = None
     url: str | None = None
-    review_by: date | None = None
+    review_by: Date | None = None
 
 
 @dataclass(frozen=True)
@@ -298,7 +300,7 @@ def to_data(value: Any) -> Any:
         return {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Mapping):
         return {str(k): to_data(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
+    if isinstance(value, tuple | list):
         return [to_data(v) for v in value]
     if isinstance(value, date):
         return value.isoformat()
@@ -324,7 +326,7 @@ def _decode(hint: Any, data: Any) -> Any:
     if dataclasses.is_dataclass(hint):
         hints = typing.get_type_hints(hint)
         fields = [f.name for f in dataclasses.fields(hint) if f.name in data]
-        return hint(**{name: _decode(hints[name], data[name]) for name in fields})
+        return typing.cast(Any, hint)(**{name: _decode(hints[name], data[name]) for name in fields})
     if hint is date:
         return date.fromisoformat(data)
     if hint is int:

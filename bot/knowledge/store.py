@@ -353,4 +353,4 @@ class KnowledgeStore:
         return sorted(row[0] for row in self._rows(sql, *[today.isoformat()] * len(tables)))
 
     def meta(self) -> dict[str, str]:
-        return dict(self._rows("SELECT key, value FROM meta"))  # type: ignore[arg-type]
+        return dict(self._rows("SELECT key, value FROM meta"))

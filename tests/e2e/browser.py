@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
@@ -43,10 +43,10 @@ def ensure_chromium() -> Path:
 
 
 @contextmanager
-def open_page(viewport: Optional[Tuple[int, int]] = None) -> Iterator[Tuple[Page, List[str]]]:
+def open_page(viewport: tuple[int, int] | None = None) -> Iterator[tuple[Page, list[str]]]:
     """A fresh page, and the list where the page's console errors and uncaught exceptions are collected."""
     executable = ensure_chromium()
-    errors: List[str] = []
+    errors: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(executable), headless=True, args=CHROMIUM_ARGS)
         try:

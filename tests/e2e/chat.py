@@ -5,7 +5,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence
+from collections.abc import Callable, Sequence
 
 from deploy.processes import Assistant
 
@@ -14,10 +14,10 @@ from deploy.processes import Assistant
 class Conversation:
     assistant: Assistant
     sender: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:12]}")
-    replies: List[dict] = field(default_factory=list)
-    transcript: List[str] = field(default_factory=list)
+    replies: list[dict] = field(default_factory=list)
+    transcript: list[str] = field(default_factory=list)
 
-    def say(self, text: str) -> List[dict]:
+    def say(self, text: str) -> list[dict]:
         self.transcript.append(f"> {text}")
         self.replies = self.assistant.send(self.sender, text)
         self.transcript.extend(f"< {r.get('text', '')}" for r in self.replies)
@@ -33,18 +33,18 @@ class Conversation:
         return "\n".join(parts)
 
     @property
-    def buttons(self) -> List[dict]:
+    def buttons(self) -> list[dict]:
         return [b for r in self.replies for b in r.get("buttons") or []]
 
-    def press(self, choose: Callable[[dict], bool]) -> List[dict]:
+    def press(self, choose: Callable[[dict], bool]) -> list[dict]:
         """Press the first button the bot offered for which `choose` is true."""
-        match: Optional[dict] = next((b for b in self.buttons if choose(b)), None)
+        match: dict | None = next((b for b in self.buttons if choose(b)), None)
         assert match is not None, (
             f"no matching button among {[b['title'] for b in self.buttons]}\n" + "\n".join(self.transcript)
         )
         return self.say(match["payload"])
 
-    def press_title(self, *words: str) -> List[dict]:
+    def press_title(self, *words: str) -> list[dict]:
         wanted = [w.lower() for w in words]
         return self.press(lambda b: all(w in b["title"].lower() for w in wanted))
 
@@ -52,7 +52,7 @@ class Conversation:
 LEVEL = re.compile(r"\bLevel [1-4]\b")
 
 
-def payload_value(button: dict) -> Optional[str]:
+def payload_value(button: dict) -> str | None:
     """The entity value a button's payload carries: /choose{"x": "value"}."""
     match = re.match(r"^/\w+(\{.*\})$", button.get("payload", ""))
     if not match:
@@ -64,7 +64,7 @@ def payload_value(button: dict) -> Optional[str]:
     return str(values[0]) if values else None
 
 
-def next_payload(replies: Sequence[dict], preferences: Sequence[str]) -> Optional[str]:
+def next_payload(replies: Sequence[dict], preferences: Sequence[str]) -> str | None:
     """The payload of the first offered button whose value is most preferred."""
     offered = {payload_value(b): b["payload"] for r in replies for b in r.get("buttons") or []}
     return next((offered[p] for p in preferences if p in offered), None)

@@ -1,7 +1,7 @@
 """Fixtures that run the real assistant (action server + Rasa server)."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

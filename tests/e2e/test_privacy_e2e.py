@@ -11,7 +11,7 @@ import sqlite3
 import time
 import unicodedata
 from pathlib import Path
-from typing import Iterable, List
+from collections.abc import Iterable
 
 import pytest
 
@@ -38,16 +38,16 @@ def stored(assistant, sender: str) -> str:
     return " ".join(row[0] for row in rows)
 
 
-def survivors(texts: Iterable[str], secrets: Iterable[str]) -> List[str]:
+def survivors(texts: Iterable[str], secrets: Iterable[str]) -> list[str]:
     joined = "\n".join(texts)
     return [s for s in secrets if s in joined]
 
 
-def logs(assistant) -> List[str]:
+def logs(assistant) -> list[str]:
     return [log.read_text(errors="replace") for log in assistant.log_dir.glob("*.log")]
 
 
-def build_files(since: float) -> List[str]:
+def build_files(since: float) -> list[str]:
     """The build folder's files written since `since`, as text (databases byte for byte).
 
     What was there before the practitioner typed (the knowledge database and the spaCy
@@ -117,7 +117,7 @@ def test_the_privacy_corpus_leaves_nothing_at_rest(assistant):
     assert not any(found.values()), found
 
 
-def _present(identifier: str, texts: List[str]) -> bool:
+def _present(identifier: str, texts: list[str]) -> bool:
     """The identifier, as typed or without its invisible characters, as a whole word (any case)."""
     from bot.sanitise import strip_invisible
 

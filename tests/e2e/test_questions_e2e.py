@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Dict, List
 
 import pytest
 import yaml
@@ -16,14 +15,14 @@ SAMPLES = ROOT.parent / "shared" / "eval" / "questions.yaml"
 OURS = Path(__file__).with_name("questions.yml")
 
 
-def load(path: Path) -> List[Dict]:
+def load(path: Path) -> list[dict]:
     if not path.exists():  # ../shared is not beside every checkout
         warnings.warn(f"SKIPPED LOUDLY: {path} is missing, its sample questions are not checked")
         return []
     return yaml.safe_load(path.read_text())["questions"]
 
 
-def check(chat_text: str, case: Dict) -> List[str]:
+def check(chat_text: str, case: dict) -> list[str]:
     text = chat_text.lower()
     problems = [f"missing {s!r}" for s in case.get("all_of", []) if s.lower() not in text]
     problems += [f"none of {g!r}" for g in case.get("any_of", []) if not any(s.lower() in text for s in g)]
@@ -38,7 +37,7 @@ def test_the_sample_questions_are_all_there() -> None:
 
 
 @pytest.mark.parametrize("case", load(SAMPLES) + load(OURS), ids=lambda c: c["id"] + " " + c["text"][:40])
-def test_question(assistant, case: Dict) -> None:
+def test_question(assistant, case: dict) -> None:
     chat = Conversation(assistant)
     chat.say(case["text"])
     problems = check(chat.text, case)

@@ -2,7 +2,6 @@
 buttons the bot offers (chosen by reading their payloads)."""
 from __future__ import annotations
 
-from typing import List
 
 import pytest
 
@@ -16,7 +15,7 @@ AREA_FRONT_DOOR = {
 }
 
 
-def run_triage(chat: Conversation, preferences: List[str], max_turns: int = 40) -> str:
+def run_triage(chat: Conversation, preferences: list[str], max_turns: int = 40) -> str:
     """Answer every question with the first preferred value on offer."""
     chat.say("I'm worried about a child I work with")
     for _ in range(max_turns):
@@ -25,7 +24,7 @@ def run_triage(chat: Conversation, preferences: List[str], max_turns: int = 40) 
         choice = next_payload(chat.replies, preferences)
         assert choice is not None, "no preferred answer offered\n" + "\n".join(chat.transcript)
         chat.say(choice)
-    raise AssertionError("no level after %d turns\n%s" % (max_turns, "\n".join(chat.transcript)))
+    raise AssertionError(f"no level after {max_turns} turns\n" + "\n".join(chat.transcript))
 
 
 BASE = ["no", "not_given", "5_11"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 import yaml
@@ -26,7 +26,7 @@ SAMPLES = HERE.parents[2] / "shared" / "eval" / "conversations.yaml"
 FLOOR = {"ours": 0.8, "samples": 0.8}
 
 
-def joined(replies: List[Dict[str, Any]]) -> str:
+def joined(replies: list[dict[str, Any]]) -> str:
     parts = []
     for reply in replies:
         parts.append(reply.get("text") or "")
@@ -34,7 +34,7 @@ def joined(replies: List[Dict[str, Any]]) -> str:
     return "\n".join(parts)
 
 
-def misses(expect: Dict[str, Any], text: str) -> List[str]:
+def misses(expect: dict[str, Any], text: str) -> list[str]:
     low = text.lower()
     found = [s for s in expect.get("all_of") or [] if s.lower() not in low]
     found += ["any of " + "|".join(g) for g in expect.get("any_of") or [] if not any(s.lower() in low for s in g)]
@@ -42,11 +42,11 @@ def misses(expect: Dict[str, Any], text: str) -> List[str]:
     return found
 
 
-def run(assistant: Any, conversation: Dict[str, Any]) -> List[str]:
+def run(assistant: Any, conversation: dict[str, Any]) -> list[str]:
     """Problems of one conversation (empty: it passed)."""
     chat = Conversation(assistant)
-    history: List[str] = []
-    problems: List[str] = []
+    history: list[str] = []
+    problems: list[str] = []
     for number, turn in enumerate(conversation["turns"], start=1):
         assert not turn["say"].startswith("/"), "typed conversations never send a payload"
         history.append(joined(chat.say(turn["say"])))

@@ -17,7 +17,8 @@ import asyncio
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional, Set
+from typing import Any
+from collections.abc import Iterator
 
 import pytest
 import yaml
@@ -65,8 +66,8 @@ CONTACTS = (
 class StandInBot:
     """Stands in for Rasa behind the real channel and guard."""
 
-    received: List[UserMessage] = field(default_factory=list)
-    offered: Dict[str, frozenset] = field(default_factory=dict)
+    received: list[UserMessage] = field(default_factory=list)
+    offered: dict[str, frozenset] = field(default_factory=dict)
 
     async def offers(self, sender_id: str) -> frozenset:
         """What the guard asks the tracker store for: the buttons this bot last sent."""
@@ -94,19 +95,19 @@ class StandInBot:
         else:
             await out.send_response(message.sender_id, {"text": f"echo: {text}"})
 
-    async def reply(self, message: UserMessage, text: str, buttons: Optional[List[Dict[str, str]]] = None) -> None:
-        reply: Dict[str, Any] = {"text": text}
+    async def reply(self, message: UserMessage, text: str, buttons: list[dict[str, str]] | None = None) -> None:
+        reply: dict[str, Any] = {"text": text}
         if buttons:
             reply["buttons"] = buttons
             self.offered[message.sender_id] = frozenset(b["payload"] for b in buttons)
         await message.output_channel.send_response(message.sender_id, reply)
 
     @property
-    def texts(self) -> List[str]:
+    def texts(self) -> list[str]:
         return [m.text or "" for m in self.received]
 
     @property
-    def senders(self) -> List[str]:
+    def senders(self) -> list[str]:
         return [m.sender_id for m in self.received]
 
 
@@ -141,7 +142,7 @@ def send(page: Page, text: str) -> None:
     page.press("#message", "Enter")
 
 
-def bot_bubbles(page: Page) -> List[str]:
+def bot_bubbles(page: Page) -> list[str]:
     return page.locator("#log .msg.bot").all_inner_texts()
 
 
@@ -388,7 +389,7 @@ def test_only_the_log_scrolls_and_a_long_reply_opens_at_its_top(stand_in: tuple,
         page.wait_for_timeout(300)
         assert page.evaluate("document.getElementById('log').scrollTop") > log["top"]
         assert page.evaluate("window.scrollY") == 0
-        page.evaluate("document.getElementById('log').scrollTop = %d" % log["top"])
+        page.evaluate(f"document.getElementById('log').scrollTop = {log['top']}")
         screenshot(page, f"webchat-{width}x{height}.png")
         assert not errors, errors
 
@@ -503,7 +504,7 @@ def test_replies_show_lists_phone_numbers_and_web_addresses(stand_in: tuple) -> 
 PREFERENCES = [r"^no$", r"^5\s*[-–]\s*11\b", r"^met$", r"^none\b", r"^recent", r"^no support", r"^no impact"]
 
 
-def choose(titles: List[str]) -> int:
+def choose(titles: list[str]) -> int:
     for pattern in PREFERENCES:
         for index, title in enumerate(titles):
             if re.search(pattern, title.strip(), re.IGNORECASE):
@@ -511,13 +512,13 @@ def choose(titles: List[str]) -> int:
     return 0
 
 
-def area_phones(clicked: List[str]) -> Set[str]:
+def area_phones(clicked: list[str]) -> set[str]:
     """The phone numbers (digits only) in the knowledge file of the area whose button was clicked."""
 
     def phones(node: Any) -> Iterator[str]:
         if isinstance(node, dict):
             for key, value in node.items():
-                if key == "phone" and isinstance(value, (str, int)):
+                if key == "phone" and isinstance(value, str | int):
                     yield re.sub(r"\D", "", str(value))
                 else:
                     yield from phones(value)
@@ -527,7 +528,7 @@ def area_phones(clicked: List[str]) -> Set[str]:
 
     wanted = {title.strip().lower() for title in clicked}
     for path in sorted((ROOT / "knowledge" / "areas").glob("*.yml")):
-        area: Dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        area: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         names = {str(area.get("name", "")).lower(), *(str(a).lower() for a in area.get("aliases") or [])}
         if names & wanted:
             return {p for p in phones(area) if len(p) > 3}
@@ -552,7 +553,7 @@ def test_a_practitioner_completes_a_triage_by_clicking_and_asks_a_question(assis
         # Its button works only because the greeting is recorded in the conversation (the
         # guard passes a payload through when the assistant just offered it).
         start.click()
-        clicked: List[str] = ["I'm worried about a child"]
+        clicked: list[str] = ["I'm worried about a child"]
         for _ in range(40):
             try:
                 page.wait_for_function(

@@ -24,7 +24,8 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Set
+from typing import Any
+from collections.abc import Sequence
 from urllib.parse import unquote
 
 import jwt
@@ -50,12 +51,12 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def unsigned_token(claims: Dict[str, Any], header: Dict[str, Any]) -> str:
+def unsigned_token(claims: dict[str, Any], header: dict[str, Any]) -> str:
     """A token with ``alg: none`` and no signature."""
     return f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}."
 
 
-def hmac_token(claims: Dict[str, Any], secret: bytes, kid: str) -> str:
+def hmac_token(claims: dict[str, Any], secret: bytes, kid: str) -> str:
     """HS256 signed with ``secret`` (the classic attack: the RSA public key as an HMAC secret)."""
     header = {"alg": "HS256", "typ": "JWT", "kid": kid}
     signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
@@ -73,11 +74,11 @@ _TOKEN = re.compile(r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token")
 @dataclass
 class Reply:
     conversation_id: str
-    activity: Dict[str, Any]
-    authorization: Optional[str]
+    activity: dict[str, Any]
+    authorization: str | None
     path: str = ""  # as sent (still percent-encoded)
     prefix: str = ""  # the serviceUrl's path before /v3, e.g. "/emea"
-    reply_to_id: Optional[str] = None  # from the URL: .../activities/{replyToId}
+    reply_to_id: str | None = None  # from the URL: .../activities/{replyToId}
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,8 @@ class Failure:
     """One scripted error answer: a status and its headers (e.g. Retry-After)."""
 
     status: int
-    headers: Dict[str, str] = field(default_factory=dict)
-    body: Optional[Dict[str, Any]] = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] | None = None
 
 
 @dataclass
@@ -96,20 +97,20 @@ class FakeBotFramework:
     fail_metadata: bool = False
     private_key: rsa.RSAPrivateKey = field(default_factory=shared_key)
     access_token: str = field(default_factory=lambda: f"bot-token-{uuid.uuid4().hex}")
-    replies: List[Reply] = field(default_factory=list)
-    token_requests: List[Dict[str, str]] = field(default_factory=list)
-    token_tenants: List[str] = field(default_factory=list)  # the tenant in each token request's path
+    replies: list[Reply] = field(default_factory=list)
+    token_requests: list[dict[str, str]] = field(default_factory=list)
+    token_tenants: list[str] = field(default_factory=list)  # the tenant in each token request's path
     metadata_requests: int = 0
     activity_attempts: int = 0  # every POST to the conversations API, failed or not
-    unmatched_paths: List[str] = field(default_factory=list)  # e.g. //v3/... (double slash): answered 404
-    activity_failures: List[Failure] = field(default_factory=list)
-    token_failures: List[Failure] = field(default_factory=list)
-    revoked_tokens: Set[str] = field(default_factory=set)
+    unmatched_paths: list[str] = field(default_factory=list)  # e.g. //v3/... (double slash): answered 404
+    activity_failures: list[Failure] = field(default_factory=list)
+    token_failures: list[Failure] = field(default_factory=list)
+    revoked_tokens: set[str] = field(default_factory=set)
     base_url: str = ""
-    _runner: Optional[web.AppRunner] = None
+    _runner: web.AppRunner | None = None
 
     # -- the service ---------------------------------------------------------
-    async def start(self) -> "FakeBotFramework":
+    async def start(self) -> FakeBotFramework:
         app = web.Application()
         app.router.add_get("/v1/.well-known/openidconfiguration", self._metadata)
         app.router.add_get("/v1/.well-known/keys", self._keys)
@@ -196,7 +197,7 @@ class FakeBotFramework:
             return self._failure_response(self.token_failures.pop(0))
         return web.json_response({"token_type": "Bearer", "expires_in": 3600, "access_token": self.access_token})
 
-    async def _activity(self, request: web.Request, match: "re.Match[str]", path: str) -> web.Response:
+    async def _activity(self, request: web.Request, match: re.Match[str], path: str) -> web.Response:
         self.activity_attempts += 1
         authorization = request.headers.get("Authorization")
         if authorization is None or authorization.removeprefix("Bearer ") in self.revoked_tokens:
@@ -217,9 +218,9 @@ class FakeBotFramework:
         return web.json_response({"id": uuid.uuid4().hex})
 
     # -- tokens for incoming activities ---------------------------------------
-    def claims(self, app_id: str, **overrides: Any) -> Dict[str, Any]:
+    def claims(self, app_id: str, **overrides: Any) -> dict[str, Any]:
         now = int(time.time())
-        claims: Dict[str, Any] = {
+        claims: dict[str, Any] = {
             "iss": ISSUER,
             "aud": app_id,
             "iat": now - 10,
@@ -232,9 +233,9 @@ class FakeBotFramework:
 
     def sign(
         self,
-        claims: Dict[str, Any],
-        key: Optional[rsa.RSAPrivateKey] = None,
-        kid: Optional[str] = None,
+        claims: dict[str, Any],
+        key: rsa.RSAPrivateKey | None = None,
+        kid: str | None = None,
     ) -> str:
         pem = (key or self.private_key).private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

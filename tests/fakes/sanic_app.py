@@ -11,7 +11,8 @@ import socket
 import threading
 import uuid
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Awaitable, Callable, Optional
+from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
 from urllib.parse import urljoin
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -64,11 +65,11 @@ class ServerThread:
         self.loop = asyncio.new_event_loop()
         self.base_url = ""
         self._ready = threading.Event()
-        self._stop: Optional[asyncio.Event] = None
-        self._error: Optional[BaseException] = None
+        self._stop: asyncio.Event | None = None
+        self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def start(self) -> "ServerThread":
+    def start(self) -> ServerThread:
         self._thread.start()
         if not self._ready.wait(20):
             raise RuntimeError("the test server did not start within 20 s")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any
+from collections.abc import Iterator
 
 import pytest
 import yaml
@@ -47,7 +48,7 @@ def parse() -> Iterator[Any]:
     agent = Agent.load(str(MODEL))
     loop = asyncio.new_event_loop()
 
-    def parse_one(text: str) -> Dict[str, Any]:
+    def parse_one(text: str) -> dict[str, Any]:
         return loop.run_until_complete(agent.parse_message(text))
 
     yield parse_one
@@ -71,13 +72,13 @@ def test_false_alarms_are_gone(parse: Any, text: str) -> None:
     assert intent(parse, text) != "emergency"
 
 
-def _rates(parse: Any, emergencies: List[str], near_misses: List[str]) -> tuple:
+def _rates(parse: Any, emergencies: list[str], near_misses: list[str]) -> tuple:
     missed = [t for t in emergencies if intent(parse, t) != "emergency"]
     alarms = [t for t in near_misses if intent(parse, t) == "emergency"]
     return missed, alarms
 
 
-def _report(name: str, emergencies: List[str], near_misses: List[str], missed: List[str], alarms: List[str]) -> None:
+def _report(name: str, emergencies: list[str], near_misses: list[str], missed: list[str], alarms: list[str]) -> None:
     print(f"\n{name} through the trained model: recall {1 - len(missed) / len(emergencies):.3f} "
           f"({len(emergencies) - len(missed)}/{len(emergencies)}), false alarms {len(alarms)}/{len(near_misses)} "
           f"({len(alarms) / len(near_misses):.3f})")

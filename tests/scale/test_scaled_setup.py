@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-import os
 import subprocess
 import sys
-import time
 import uuid
-from pathlib import Path
-from typing import Iterator, List
+from collections.abc import Iterator
 
 import pytest
 import requests
 
-from deploy.processes import ROOT, free_port, make_assistant
+from deploy.processes import free_port, make_assistant
 from deploy.scaled import Scaled, psql, scaled_env, services_missing, start_scaled
 from tests.e2e.chat import LEVEL, next_payload
 
@@ -43,13 +40,13 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaled]:
         psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
 
 
-def post(url: str, sender: str, text: str) -> List[dict]:
+def post(url: str, sender: str, text: str) -> list[dict]:
     response = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
     response.raise_for_status()
     return response.json()
 
 
-def user_turns(sender: str) -> List[str]:
+def user_turns(sender: str) -> list[str]:
     rows = psql(f"SELECT data FROM events WHERE sender_id = '{sender}' AND type_name = 'user' ORDER BY id", DB_NAME)
     return [json.loads(line)["text"] for line in rows.splitlines() if line]
 
