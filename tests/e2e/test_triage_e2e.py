@@ -98,3 +98,21 @@ def test_emergency_interrupts_mid_flow(assistant):
     chat.say("he's been left alone and he's 2, nobody is home")
     assert "999" in chat.text
     assert AREA_FRONT_DOOR["kingston_richmond"] in chat.text
+
+
+README_TRANSCRIPT = [
+    "I'm a health visitor in Coventry, worried about a baby I visit", "no she isn't in danger",
+    "she's 8 months", "what does was not brought mean?", "no", "mostly met", "skip",
+    "not really, missed her last two checks", "fine", "ok", "met", "mum drinks", "that's all",
+    "for months now", "early help didn't stick", "some",
+]
+
+
+def test_the_readme_typed_transcript_stays_true(assistant):
+    """The README opens with this conversation, typed turn by turn: keep it true."""
+    chat = Conversation(assistant)
+    for text in README_TRANSCRIPT[:-1]:
+        chat.say(text)
+        assert "didn't understand" not in chat.text, chat.transcript
+    chat.say(README_TRANSCRIPT[-1])
+    assert "Level 3" in chat.text and "024 7678 8555" in chat.text and "judgement" in chat.text, chat.transcript
