@@ -50,6 +50,11 @@ def question_for_slot(slot: str) -> Question:
     return next(q for q in default_questions().questions if q.slot == slot)
 
 
+def triage_question(slot: Any) -> Question | None:
+    """The question of knowledge/triage/questions.yml asked in `slot` (None for the area and role)."""
+    return next((q for q in default_questions().questions if q.slot == slot), None)
+
+
 class ValidateTriageForm(FormValidationAction):
     """Fills the triage slots from buttons or typed answers."""
 
@@ -289,12 +294,9 @@ class ActionTriageSkip(KnowledgeAction):
         slot = tracker.get_slot("requested_slot")
         if slot == ROLE:
             return [SlotSet(ROLE, NO_ROLE)]
-        if slot == AREA or slot not in {q.slot for q in default_questions().questions}:
-            dispatcher.utter_message(response="utter_triage_cannot_skip")
-            return []
-        question = question_for_slot(slot)
-        value = skip_value(question)
-        if value is None:
+        question = triage_question(slot)
+        value = skip_value(question) if question is not None else None
+        if question is None or value is None:
             dispatcher.utter_message(response="utter_triage_cannot_skip")
             return []
         if question.multiple:
@@ -310,11 +312,10 @@ class ActionTriageExplain(KnowledgeAction):
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> list[dict[str, Any]]:
-        slot = tracker.get_slot("requested_slot")
-        if slot in (AREA, ROLE) or slot not in {q.slot for q in default_questions().questions}:
+        question = triage_question(tracker.get_slot("requested_slot"))
+        if question is None:
             dispatcher.utter_message(response="utter_triage_explain_general")
             return []
-        question = question_for_slot(slot)
         dispatcher.utter_message(
             response="utter_triage_explain",
             question=question.prompt,

@@ -36,6 +36,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 
 import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
 
 import bot.logs
 import bot.redaction
@@ -173,14 +174,13 @@ def payload_as_text(text: str) -> str:
 def offered_payloads(events: Iterable[Any]) -> frozenset[str]:
     """The button payloads of the bot messages after the latest user message.
 
-    `events` are Rasa events (objects with `data`, as in a tracker) in order.
+    `events` are the tracker's Rasa events, in order.
     """
     offered: set[str] = set()
     for event in reversed(list(events)):
-        name = type(event).__name__
-        if name == "UserUttered":
+        if isinstance(event, UserUttered):
             break
-        if name == "BotUttered":
+        if isinstance(event, BotUttered):
             for button in (getattr(event, "data", None) or {}).get("buttons") or []:
                 payload = button.get("payload") if isinstance(button, Mapping) else None
                 if isinstance(payload, str):
