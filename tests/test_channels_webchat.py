@@ -196,8 +196,12 @@ class Client:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.confirmed: asyncio.Queue[str] = asyncio.Queue()
         self.bot: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.stored: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.history: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.sio.on("session_confirm", self.confirmed.put)
         self.sio.on("bot_uttered", self.bot.put)
+        self.sio.on("user_stored", self.stored.put)
+        self.sio.on("session_history", self.history.put)
 
     async def connect(self, base_url: str) -> None:
         # Long-polling: python-engineio 4.15's websocket client needs a newer aiohttp than Rasa pins.
@@ -795,3 +799,158 @@ def test_the_origin_setting_is_normalised(setting: Any, expected: list[str] | No
 def test_a_wrong_origin_setting_is_refused(setting: Any) -> None:
     with pytest.raises(ValueError, match="cors_allowed_origins"):
         channel(cors_allowed_origins=setting)
+
+
+# -- the structured result, the stored text, a resumed conversation, Back -----------------
+
+RESULT = {
+    "text": "Level 4: Specialist\nWhy:\n- a reason\n\nWhat to do next ...",
+    "buttons": [{"title": "Copy a summary", "payload": "/request_summary"},
+                {"title": "Start again", "payload": "/start_triage"}],
+    "custom": {"type": "triage_result", "level": 4, "heading": "Level 4: Specialist", "summary": "Summary"},
+}
+
+
+ANSWER = {
+    "text": "Was not brought\nA child is not brought to an appointment.\nSource: a guide",
+    "custom": {"type": "guidance_answer", "title": "Was not brought", "summary": "A child is not brought."},
+}
+
+
+def test_structured_replies_are_sent_as_their_data_and_buttons_without_the_fallback_text() -> None:
+    rasa = FakeRasa(replies=[RESULT, ANSWER, {"custom": {"kind": "other"}}])
+
+    async def scenario(webchat: WebChatInput, base_url: str) -> list[dict[str, Any]]:
+        async with client(base_url) as chat:
+            await chat.say("no impact", id_of(await chat.session()))
+            replies = await chat.replies(3)
+            assert await chat.nothing_more()
+            return replies
+
+    result, answer, other = converse(scenario, rasa)
+    assert result == {
+        "custom": RESULT["custom"],
+        "quick_replies": [{"content_type": "text", "title": b["title"], "payload": b["payload"]}
+                          for b in RESULT["buttons"]],
+    }
+    assert answer == {"custom": ANSWER["custom"]}
+    assert other == {"custom": {"kind": "other"}}, "other custom payloads arrive whole, under custom"
+
+
+def test_the_page_is_told_the_redacted_text_that_was_stored() -> None:
+    rasa = FakeRasa()
+
+    async def scenario(webchat: WebChatInput, base_url: str) -> list[dict[str, Any]]:
+        async with client(base_url) as chat:
+            await chat.say("my pupil Tom is hungry", id_of(await chat.session()))
+            return [await asyncio.wait_for(chat.stored.get(), 5)]
+
+    assert converse(scenario, rasa) == [{"text": "my pupil [name] is hungry"}]
+    assert [m.text for m in rasa.received] == ["my pupil [name] is hungry"]
+
+
+def test_the_pages_back_button_is_passed_through_and_other_unoffered_payloads_are_words() -> None:
+    rasa = FakeRasa()
+
+    async def scenario(webchat: WebChatInput, base_url: str) -> None:
+        async with client(base_url) as chat:
+            session_id = id_of(await chat.session())
+            for text in ("/go_back", "/go_back{\"slot\": \"age\"}", "/restart"):
+                await chat.say(text, session_id)
+                await chat.replies(1)
+
+    converse(scenario, rasa, channel())
+    assert [m.text for m in rasa.received] == ["/go_back", "go_back slot age", "restart"]
+
+
+@dataclass
+class StoredConversations:
+    """Stands in for the tracker store: the conversation each sender id has, and who asked."""
+
+    conversations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    asked: list[str] = field(default_factory=list)
+
+    async def __call__(self, sender_id: str) -> list[dict[str, Any]] | None:
+        self.asked.append(sender_id)
+        return self.conversations.get(sender_id, [])
+
+
+def test_a_resumed_conversation_is_restored_from_the_store_for_that_token_only() -> None:
+    stored = StoredConversations()
+    rasa = RecordingRasa()
+    webchat = greeting_channel(history=stored)
+
+    async def scenario(webchat: WebChatInput, base_url: str) -> tuple[str, dict[str, Any]]:
+        async with client(base_url) as mine, client(base_url) as theirs:
+            token = await mine.session()
+            other = await theirs.session()
+            await mine.replies(1)
+            await theirs.replies(1)
+            assert stored.asked == [], "a new conversation has nothing to restore"
+            stored.conversations[id_of(token)] = [{"role": "user", "text": "my pupil [name] is hungry"}]
+            stored.conversations[id_of(other)] = [{"role": "user", "text": "someone else's conversation"}]
+        async with client(base_url) as reloaded:
+            forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+            await reloaded.session(forged)
+            await reloaded.replies(1)  # a refused token: a new, greeted conversation
+            assert reloaded.history.empty() and stored.asked == []
+            assert await reloaded.session(token) == token
+            history = await asyncio.wait_for(reloaded.history.get(), 5)
+            assert await reloaded.nothing_more(), "a restored conversation is not greeted again"
+            return token, history
+
+    token, history = converse(scenario, rasa, webchat)
+    assert history == {"messages": [{"role": "user", "text": "my pupil [name] is hungry"}]}
+    assert stored.asked == [id_of(token)], "only the conversation the verified token names is read"
+
+
+def test_a_forgotten_conversation_is_greeted_again_when_resumed() -> None:
+    rasa = RecordingRasa()
+
+    async def scenario(webchat: WebChatInput, base_url: str) -> list[dict[str, Any]]:
+        async with client(base_url) as first:
+            token = await first.session()
+            await first.replies(1)
+        async with client(base_url) as second:
+            await second.session(token)
+            assert await asyncio.wait_for(second.history.get(), 5) == {"messages": []}
+            return await second.replies(1)
+
+    replies = converse(scenario, rasa, greeting_channel(history=StoredConversations()))
+    assert replies[0]["text"].startswith("Hello.")
+    assert [m.text for m in rasa.received] == ["/greet", "/greet"]
+
+
+def test_the_history_is_the_stored_conversation_as_the_page_draws_it() -> None:
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+
+    from bot.channels.webchat import conversation_history
+
+    question = [{"title": "No", "payload": '/choose{"triage_answer": "no"}'}]
+    events = [
+        UserUttered("/greet"),
+        BotUttered("Hello. If a child is in immediate danger, call 999.",
+                    {"buttons": [{"title": "I'm worried about a child", "payload": "/start_triage"}]}),
+        UserUttered("/start_triage"),
+        ActionExecuted("triage_form"),
+        BotUttered("How well is it met?\n\n(Met looks like: fed.)", {"buttons": question}),
+        UserUttered("my pupil [name] is hungry"),
+        SlotSet("triage_need_nutrition", "unmet"),
+        UserUttered("/go_back"),
+        BotUttered(None, {"buttons": RESULT["buttons"], "custom": RESULT["custom"]}),
+        UserUttered('/choose{"triage_answer": "no"}'),
+    ]
+    assert conversation_history(events) == [
+        {"role": "bot", "message": {"text": "Hello. If a child is in immediate danger, call 999.",
+                                    "quick_replies": [{"content_type": "text", "title": "I'm worried about a child",
+                                                       "payload": "/start_triage"}]}},
+        {"role": "user", "text": "I'm worried about a child"},
+        {"role": "bot", "message": {"text": "How well is it met?"}},
+        {"role": "bot", "message": {"text": "(Met looks like: fed.)", "quick_replies": [
+            {"content_type": "text", "title": "No", "payload": '/choose{"triage_answer": "no"}'}]}},
+        {"role": "user", "text": "my pupil [name] is hungry"},
+        {"role": "user", "text": "Back"},
+        {"role": "bot", "message": {"custom": RESULT["custom"], "quick_replies": [
+            {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in RESULT["buttons"]]}},
+        {"role": "user", "text": "No"},
+    ]

@@ -16,7 +16,28 @@
  *
  * Protocol (Rasa's socket.io channel): emit "session_request" {session_id},
  * receive "session_confirm" token, emit the user event {message, session_id},
- * receive the bot event {text, quick_replies?, attachment?}.
+ * receive the bot event {text, quick_replies?, attachment?, custom?}. The
+ * channel adds "user_stored" {text}: what the server stored of the user's
+ * message (redacted), shown in the user's bubble; and, when a conversation is
+ * resumed, "session_history" {messages: [{role: "user", text} | {role: "bot",
+ * message}]}, which redraws it.
+ *
+ * The triage result comes as data (custom.type "triage_result"): the level
+ * as a heading, then "What to do now" (the first action, the contacts as tel:
+ * links, out of hours, 999), then the reasons, steps, notes and sources
+ * folded in <details>, then the judgement line; its "Copy a summary" button
+ * copies the plain-text summary (the clipboard API, else a hidden textarea
+ * and execCommand) and says so.
+ *
+ * A guidance answer or a one-minute guide comes as data too (custom.type
+ * "guidance_answer"): its title as a heading, the short answer, its sections
+ * folded ("Tell me more", "Why it matters", ...), its sources as links.
+ *
+ * Back: every triage question (all its buttons are /choose payloads) after
+ * the first of this triage gets a Back button (/go_back). The questions of
+ * the current triage are kept by their first line: a question seen before
+ * (asked again after Back, a side question or a correction) cuts the trail
+ * back to it; the result or Start again ends it.
  *
  * Sessions: the server issues a signed token "<id>.<signature>" in
  * "session_confirm"; only that token, sent back as session_id in
@@ -43,6 +64,14 @@
     "|(?<![\\w+\\/.-])(0\\d{2,4}(?:[ \\u00a0-]\\d{1,6}){0,3}|999)(?![\\w\\/-])";
   var LIST_ITEM = /^\s*- +(.*)$/;
   var LABEL_LENGTH = 80;
+  var RESULT_TYPE = "triage_result";
+  var ANSWER_TYPE = "guidance_answer";
+  var QUESTION_PAYLOAD = /^\/choose\{/;
+  var BACK = { title: "Back", payload: "/go_back" };
+  var SUMMARY_PAYLOAD = "/request_summary";
+  var STORED_EVENT = "user_stored";
+  var HISTORY_EVENT = "session_history";
+  var COPY_WAIT_MS = 1500;
 
   function setting(name, fallback) {
     var value = document.body.getAttribute(name);
@@ -71,6 +100,10 @@
   var turn = [];
   var turnWanted = false;
   var groupLabels = {};
+  // The first lines of the triage questions asked so far in this triage (for Back).
+  var questionTrail = [];
+  // The user's latest bubble, until the server says what it stored of that message.
+  var pendingUser = null;
 
   function storedToken() {
     try {
@@ -292,13 +325,17 @@
     return count === 1 ? base : base + " (" + count + ")";
   }
 
-  function addMessage(role, text) {
-    var bubble = document.createElement("div");
-    bubble.className = "msg " + role;
+  function speakerLabel(bubble, role) {
     var speaker = document.createElement("span");
     speaker.className = "visually-hidden";
     speaker.textContent = role === "bot" ? "Assistant: " : "You: ";
     bubble.appendChild(speaker);
+  }
+
+  function addMessage(role, text) {
+    var bubble = document.createElement("div");
+    bubble.className = "msg " + role;
+    speakerLabel(bubble, role);
     appendParagraphs(bubble, text || "", role === "bot");
     log.appendChild(bubble);
     return bubble;
@@ -311,7 +348,17 @@
     });
   }
 
-  function choiceGroup(choices, label) {
+  function choiceButton(title, className, onClick) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = className;
+    button.textContent = title;
+    button.addEventListener("click", onClick);
+    return button;
+  }
+
+  // `extra(group, choice)` may draw a choice itself (and return true).
+  function choiceGroup(choices, label, extra) {
     var group = document.createElement("div");
     group.className = "choices";
     group.setAttribute("role", "group");
@@ -320,24 +367,43 @@
       if (!choice || typeof choice.title !== "string") {
         return;
       }
+      if (extra && extra(group, choice)) {
+        return;
+      }
       if (typeof choice.url === "string") {
         appendLinkOrText(group, choice.url, choice.title);
         return;
       }
       var payload = typeof choice.payload === "string" && choice.payload ? choice.payload : choice.title;
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "choice";
-      button.textContent = choice.title;
-      button.setAttribute("aria-pressed", "false");
-      button.addEventListener("click", function () {
-        if (sendToBot(payload, choice.title)) {
+      var className = choice === BACK ? "choice back" : "choice";
+      var button = choiceButton(choice.title, className, function () {
+        if (sendToBot(payload, choice.title, false)) {
           button.setAttribute("aria-pressed", "true");
         }
       });
+      button.setAttribute("aria-pressed", "false");
       group.appendChild(button);
     });
     return group;
+  }
+
+  // A triage question: every button answers it (/choose{...}).
+  function isQuestion(choices) {
+    return choices.length > 0 && choices.every(function (choice) {
+      return choice && typeof choice.payload === "string" && QUESTION_PAYLOAD.test(choice.payload);
+    });
+  }
+
+  // Records a question of this triage; true when an earlier one can be gone back to.
+  function followsAnotherQuestion(text) {
+    var key = firstLine(text);
+    var seen = questionTrail.indexOf(key);
+    if (seen >= 0) {
+      questionTrail.length = seen + 1;
+    } else {
+      questionTrail.push(key);
+    }
+    return questionTrail.length > 1;
   }
 
   function renderAttachment(bubble, attachment) {
@@ -364,27 +430,373 @@
     }
   }
 
+  // -- the triage result ---------------------------------------------------------
+
+  function textOf(value) {
+    return typeof value === "string" ? value : "";
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text) {
+      appendInline(node, text, false);
+    }
+    return node;
+  }
+
+  // "Label: 024 7678 8555 — Mon–Fri 09:00–17:00": the number a tel: link; no number, the fallback route.
+  // The hours are left out where the prefix says them ("Out of hours: ").
+  function appendContact(parent, contact, prefix, withHours) {
+    if (!contact || typeof contact !== "object") {
+      return;
+    }
+    parent.appendChild(document.createTextNode((prefix || "") + textOf(contact.label) + ": "));
+    if (typeof contact.number === "string" && contact.number && typeof contact.tel === "string") {
+      appendTel(parent, contact.tel.replace(/^tel:/, ""), contact.number);
+    } else {
+      appendInline(parent, textOf(contact.fallback) || "the phone number is not known.", false);
+    }
+    if (withHours && typeof contact.hours === "string" && contact.hours) {
+      parent.appendChild(element("span", "hours", " — " + contact.hours));
+    }
+    if (typeof contact.url === "string" && contact.url) {
+      parent.appendChild(document.createTextNode(" "));
+      appendLinkOrText(parent, contact.url, contact.url.replace(/^https?:\/\//, ""));
+    }
+  }
+
+  function appendSources(parent, sources) {
+    if (!Array.isArray(sources) || !sources.length) {
+      return;
+    }
+    var list = element("ul", "sources");
+    sources.forEach(function (source) {
+      if (!source || typeof source.title !== "string") {
+        return;
+      }
+      var item = element("li");
+      if (typeof source.url === "string" && source.url) {
+        appendLinkOrText(item, source.url, source.title);
+      } else {
+        item.appendChild(document.createTextNode(source.title));
+      }
+      list.appendChild(item);
+    });
+    parent.appendChild(list);
+  }
+
+  function folded(parent, title, fill) {
+    var details = element("details");
+    details.appendChild(element("summary", "", title));
+    fill(details);
+    parent.appendChild(details);
+  }
+
+  function textList(tag, texts) {
+    var list = element(tag);
+    texts.forEach(function (text) {
+      if (typeof text === "string") {
+        list.appendChild(element("li", "", text));
+      }
+    });
+    return list;
+  }
+
+  function fallbackCopy(text) {
+    var buffer = document.createElement("textarea");
+    buffer.value = text;
+    buffer.setAttribute("readonly", "");
+    buffer.setAttribute("aria-hidden", "true");
+    buffer.className = "copy-buffer";
+    document.body.appendChild(buffer);
+    buffer.select();
+    var copied = false;
+    try {
+      copied = document.execCommand("copy");
+    } catch (error) {
+      copied = false;
+    }
+    document.body.removeChild(buffer);
+    return copied;
+  }
+
+  // The clipboard API, else the textarea fallback; also when the API neither answers nor fails
+  // within COPY_WAIT_MS (a browser can leave it pending while the page is not focused).
+  function copyText(text) {
+    if (!(navigator.clipboard && typeof navigator.clipboard.writeText === "function" && window.isSecureContext)) {
+      return Promise.resolve(fallbackCopy(text));
+    }
+    return new Promise(function (resolve) {
+      var settled = false;
+      function settle(copied) {
+        if (!settled) {
+          settled = true;
+          resolve(copied);
+        }
+      }
+      var timer = window.setTimeout(function () {
+        settle(fallbackCopy(text));
+      }, COPY_WAIT_MS);
+      navigator.clipboard.writeText(text).then(
+        function () {
+          window.clearTimeout(timer);
+          settle(true);
+        },
+        function () {
+          window.clearTimeout(timer);
+          settle(fallbackCopy(text));
+        }
+      );
+    });
+  }
+
+  function copySummary(bubble, button, summary) {
+    var notice = bubble.querySelector(".copied");
+    copyText(summary).then(function (copied) {
+      button.focus({ preventScroll: true });
+      if (copied) {
+        notice.textContent = "Copied: the summary is on your clipboard.";
+        return;
+      }
+      notice.textContent = "Copying is blocked here: select the summary below and copy it.";
+      if (!bubble.querySelector("textarea.summary")) {
+        var label = element("label", "summary-label", "Summary");
+        var box = element("textarea", "summary");
+        box.readOnly = true;
+        box.value = summary;
+        box.id = "summary-" + Date.now();
+        label.htmlFor = box.id;
+        bubble.appendChild(label);
+        bubble.appendChild(box);
+      }
+    });
+  }
+
+  function addResult(data, choices) {
+    var bubble = document.createElement("div");
+    bubble.className = "msg bot result";
+    speakerLabel(bubble, "bot");
+    bubble.appendChild(element("h2", "result-level", textOf(data.heading)));
+
+    bubble.appendChild(element("h3", "", "What to do now"));
+    bubble.appendChild(element("p", "first-action", textOf(data.first_action)));
+    var contacts = Array.isArray(data.contacts) ? data.contacts : [];
+    if (contacts.length) {
+      var list = element("ul", "contacts");
+      contacts.forEach(function (contact) {
+        var item = element("li");
+        appendContact(item, contact, contact && contact.now ? "Now: " : "", true);
+        list.appendChild(item);
+      });
+      bubble.appendChild(list);
+    }
+    if (data.out_of_hours) {
+      var outOfHours = element("p", "out-of-hours");
+      appendContact(outOfHours, data.out_of_hours, "Out of hours: ", false);
+      bubble.appendChild(outOfHours);
+    }
+    bubble.appendChild(element("p", "immediate", textOf(data.immediate)));
+    if (data.description) {
+      bubble.appendChild(element("p", "description", textOf(data.description)));
+    }
+
+    var steps = Array.isArray(data.steps) ? data.steps : [];
+    if (steps.length) {
+      folded(bubble, "More steps (" + steps.length + ")", function (details) {
+        details.appendChild(textList("ul", steps));
+      });
+    }
+    var reasons = Array.isArray(data.reasons) ? data.reasons : [];
+    if (reasons.length) {
+      var why = "Why level " + data.level + ": " + reasons.length + (reasons.length === 1 ? " reason" : " reasons");
+      folded(bubble, why, function (details) {
+        var list = element("ol", "reasons");
+        reasons.forEach(function (reason) {
+          if (!reason || typeof reason.text !== "string") {
+            return;
+          }
+          var item = element("li", "", reason.text);
+          appendSources(item, reason.sources);
+          list.appendChild(item);
+        });
+        details.appendChild(list);
+      });
+    }
+    var notes = Array.isArray(data.notes) ? data.notes : [];
+    if (notes.length) {
+      folded(bubble, notes.length === 1 ? "A note" : "Notes (" + notes.length + ")", function (details) {
+        details.appendChild(textList("ul", notes));
+      });
+    }
+    if (Array.isArray(data.sources) && data.sources.length) {
+      folded(bubble, "Sources", function (details) {
+        appendSources(details, data.sources);
+      });
+    }
+    if (data.guide && typeof data.guide.url === "string" && data.guide.url) {
+      var guide = element("p", "guide");
+      appendLinkOrText(guide, data.guide.url, textOf(data.guide.title));
+      bubble.appendChild(guide);
+    }
+    bubble.appendChild(element("p", "judgement", textOf(data.judgement)));
+
+    var summary = textOf(data.summary);
+    var offered = Array.isArray(choices) ? choices : [];
+    if (offered.length) {
+      bubble.appendChild(choiceGroup(offered, textOf(data.heading), function (group, choice) {
+        if (choice.payload !== SUMMARY_PAYLOAD || !summary) {
+          return false;
+        }
+        // Copied here, not asked of the assistant: the summary came with the result.
+        var copy = choiceButton("Copy summary", "copy", function () {
+          copySummary(bubble, copy, summary);
+        });
+        group.appendChild(copy);
+        return true;
+      }));
+    }
+    var notice = element("p", "copied");
+    notice.setAttribute("role", "status");
+    bubble.appendChild(notice);
+    log.appendChild(bubble);
+    return bubble;
+  }
+
+  // A guidance answer or guide: its title, the short answer, its sections folded (an answer's detail is
+  // "Tell me more" without asking), its address and sources as links, then its other buttons.
+  function addAnswer(data, choices) {
+    var bubble = document.createElement("div");
+    bubble.className = "msg bot answer";
+    speakerLabel(bubble, "bot");
+    bubble.appendChild(element("h2", "answer-title", textOf(data.title)));
+    appendParagraphs(bubble, textOf(data.summary), true);
+    (Array.isArray(data.sections) ? data.sections : []).forEach(function (section) {
+      if (section && typeof section.text === "string") {
+        folded(bubble, textOf(section.title), function (details) {
+          appendParagraphs(details, section.text, true);
+        });
+      }
+    });
+    if (typeof data.url === "string" && data.url) {
+      var link = element("p", "answer-link");
+      appendLinkOrText(link, data.url, data.url.replace(/^https?:\/\//, ""));
+      bubble.appendChild(link);
+    }
+    if (Array.isArray(data.sources) && data.sources.length) {
+      var source = element("div", "answer-sources");
+      source.appendChild(element("p", "", "Source:"));
+      appendSources(source, data.sources);
+      bubble.appendChild(source);
+    }
+    var offered = (Array.isArray(choices) ? choices : []).filter(function (choice) {
+      return !(choice && data.more_payload && choice.payload === data.more_payload);
+    });
+    if (offered.length) {
+      bubble.appendChild(choiceGroup(offered, textOf(data.title)));
+    }
+    log.appendChild(bubble);
+    return bubble;
+  }
+
+  // Draws one bot message; null when there is nothing to show.
+  function renderBot(message) {
+    var custom = message.custom;
+    var choices = message.quick_replies || message.buttons;
+    choices = Array.isArray(choices) ? choices : [];
+    if (custom && typeof custom === "object" && custom.type === RESULT_TYPE) {
+      questionTrail = []; // the triage is over
+      return addResult(custom, choices);
+    }
+    if (custom && typeof custom === "object" && custom.type === ANSWER_TYPE) {
+      return addAnswer(custom, choices);
+    }
+    var text = typeof message.text === "string" ? message.text : "";
+    if (!text && !choices.length && !message.attachment) {
+      return null;
+    }
+    var bubble = addMessage("bot", text);
+    if (choices.length) {
+      if (isQuestion(choices) && followsAnotherQuestion(text)) {
+        choices = choices.concat([BACK]);
+      }
+      bubble.appendChild(choiceGroup(choices, text));
+    }
+    if (message.attachment) {
+      renderAttachment(bubble, message.attachment);
+    }
+    return bubble;
+  }
+
   function onBotMessage(message) {
     if (!message || typeof message !== "object") {
       return;
     }
     setTyping(false);
     showStatus("");
-    var text = typeof message.text === "string" ? message.text : "";
-    var bubble = addMessage("bot", text);
+    var bubble = renderBot(message);
+    if (!bubble) {
+      return;
+    }
     bubble.tabIndex = -1;
-    var choices = message.quick_replies || message.buttons;
-    if (Array.isArray(choices) && choices.length) {
-      bubble.appendChild(choiceGroup(choices, text));
-    }
-    if (message.attachment) {
-      renderAttachment(bubble, message.attachment);
-    }
     turn.push(bubble);
-    scrollToStart(turn[0]);
+    // A result opens at its own top (the level and what to do now); other replies at the turn's.
+    scrollToStart(bubble.classList.contains("result") ? bubble : turn[0]);
     if (turnWanted) {
       focusReply();
     }
+  }
+
+  // A resumed conversation, as the server stored it: drawn again, its latest options open.
+  function onHistory(data) {
+    var items = data && Array.isArray(data.messages) ? data.messages : [];
+    log.textContent = "";
+    groupLabels = {};
+    questionTrail = [];
+    pendingUser = null;
+    newTurn(false);
+    var lastTurnStart = null;
+    var result = null;
+    items.forEach(function (item) {
+      if (!item || typeof item !== "object") {
+        return;
+      }
+      if (item.role === "user" && typeof item.text === "string") {
+        closeChoices();
+        addMessage("user", item.text);
+        lastTurnStart = null;
+        result = null;
+      } else if (item.role === "bot" && item.message && typeof item.message === "object") {
+        var bubble = renderBot(item.message);
+        if (bubble) {
+          bubble.tabIndex = -1;
+          lastTurnStart = lastTurnStart || bubble;
+          result = bubble.classList.contains("result") ? bubble : result;
+        }
+      }
+    });
+    if (result || lastTurnStart) {
+      scrollToStart(result || lastTurnStart);
+    } else {
+      scrollToEnd();
+    }
+  }
+
+  // What the server stored of the user's message replaces what was typed (a button keeps its title).
+  function onStored(data) {
+    var bubble = pendingUser;
+    pendingUser = null;
+    if (!bubble || !data || typeof data.text !== "string" || !data.text || data.text.charAt(0) === "/") {
+      return;
+    }
+    if (bubble.getAttribute("data-typed") !== "true") {
+      return;
+    }
+    bubble.textContent = "";
+    speakerLabel(bubble, "user");
+    appendParagraphs(bubble, data.text, false);
   }
 
   // The user has started typing again (or is elsewhere): leave the focus alone.
@@ -402,7 +814,8 @@
     }
     var target = null;
     turn.some(function (bubble) {
-      target = bubble.querySelector("button.choice:not(:disabled)");
+      // A result is read from its heading down: the focus goes to the result itself.
+      target = bubble.classList.contains("result") ? bubble : bubble.querySelector("button.choice:not(:disabled)");
       return Boolean(target);
     });
     target = target || turn[0];
@@ -416,13 +829,14 @@
     turnWanted = wanted;
   }
 
-  function sendToBot(payload, shown) {
+  function sendToBot(payload, shown, typed) {
     if (!socket || !socket.connected || !sessionId) {
       showStatus("Not connected to the assistant yet. Please wait a moment. " + EMERGENCY);
       return false;
     }
     closeChoices();
-    addMessage("user", shown);
+    pendingUser = addMessage("user", shown);
+    pendingUser.setAttribute("data-typed", typed ? "true" : "false");
     scrollToEnd();
     newTurn(true);
     socket.emit(userEvent, { message: payload, session_id: sessionId });
@@ -435,7 +849,7 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();
-    if (text && sendToBot(text, text)) {
+    if (text && sendToBot(text, text, true)) {
       input.value = "";
     }
     // Focus stays in the input until the reply arrives (then it moves to the reply).
@@ -450,6 +864,8 @@
     sessionId = null;
     sessionToken = null;
     groupLabels = {};
+    questionTrail = [];
+    pendingUser = null;
     newTurn(true); // the new greeting is the answer to this button
     storeSession(null, null);
     setReady(false);
@@ -478,6 +894,8 @@
     setReady(Boolean(sessionId));
   });
   socket.on(botEvent, onBotMessage);
+  socket.on(STORED_EVENT, onStored);
+  socket.on(HISTORY_EVENT, onHistory);
   socket.on("disconnect", function () {
     setReady(false);
     setTyping(false);

@@ -16,6 +16,12 @@ endpoint in Azure). Compared with Rasa's ``BotFrameworkInput`` it
   the assistant's own greeting (``/greet``);
 * renders buttons as Hero cards of at most six ``messageBack`` actions (Teams
   shows no more) and text as Teams markdown, with line breaks kept;
+* renders the structured triage result (``bot.render``) as an Adaptive Card
+  (version 1.5, the highest Teams supports): the level, what to do now with a
+  ``tel:`` action per number, then the reasons, steps, notes and sources
+  behind show/hide toggles, with links, then the judgement line and the
+  result's buttons; a guidance answer as a card too: its title, the short
+  answer, "Tell me more" folded in the card, the source as links;
 * gets its token for the configured app type (``SingleTenant`` from the bot's
   own tenant, ``MultiTenant`` from ``botframework.com``) and posts replies to
   the activity's ``serviceUrl``, retrying throttling and transient errors.
@@ -52,6 +58,7 @@ from sanic.response import HTTPResponse
 from yarl import URL
 
 from bot.channels.guard import CHANNEL_PAYLOAD, MessageGuard, guard_from_credentials
+from bot.render import is_answer, is_result
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +89,9 @@ RETRY_STATUSES = frozenset({412, 429, 502, 504})
 TOKEN_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 MAX_CARD_BUTTONS = 6  # Teams shows at most six buttons on a Hero card
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+ADAPTIVE_CARD_VERSION = "1.5"  # the highest version Teams renders in bot messages
+ADAPTIVE_CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 
 # The assistant's own greeting, as a payload the channel builds itself: the
 # guard passes it through, Rasa's `greet` rule answers with utter_greet.
@@ -531,6 +541,144 @@ def hero_card(text: str, buttons: Iterable[Mapping[str, Any]]) -> dict[str, Any]
     }
 
 
+def _text_block(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def _link(title: str, url: Any) -> str:
+    """Markdown for a TextBlock: a link where there is an address, else the title."""
+    return f"[{title}]({url})" if isinstance(url, str) and url else title
+
+
+def _contact_line(contact: Mapping[str, Any], prefix: str = "", hours: bool = True) -> str:
+    """ "**Label**: 024 7678 8555 — Mon–Fri 09:00–17:00", or the fallback route when no number is known."""
+    reach = contact.get("number") or contact.get("fallback") or "the phone number is not known."
+    line = f"{prefix}**{contact.get('label', '')}**: {reach}"
+    if hours and contact.get("hours"):
+        line += f" — {contact['hours']}"
+    if contact.get("url"):
+        line += " " + _link(str(contact["url"]).split("://", 1)[-1], contact["url"])
+    return line
+
+
+def _call(contact: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A tel: action for a contact with a number."""
+    if not contact.get("tel") or not contact.get("number"):
+        return None
+    return {"type": "Action.OpenUrl", "title": f"Call {contact['number']}", "url": contact["tel"]}
+
+
+def _folded(title: str, element_id: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A show/hide toggle and the hidden container it opens (the web chat's <details>)."""
+    toggle = {"type": "Action.ToggleVisibility", "title": title, "targetElements": [element_id]}
+    return [
+        {"type": "ActionSet", "actions": [toggle]},
+        {"type": "Container", "id": element_id, "isVisible": False, "items": items},
+    ]
+
+
+def _sources_line(sources: Any) -> str:
+    links = [_link(str(s.get("title", "")), s.get("url")) for s in sources or [] if isinstance(s, Mapping)]
+    return "Source: " + "; ".join(links) if links else ""
+
+
+def result_card(data: Mapping[str, Any], buttons: Sequence[Mapping[str, Any]], fallback: str) -> dict[str, Any]:
+    """The structured triage result as an Adaptive Card attachment, in the web chat's order.
+
+    Numbers are ``tel:`` Action.OpenUrl buttons (at most six in a row, as
+    Teams shows); the result's own buttons post their payload back like a
+    Hero card's (``{"payload": ...}`` in the submit's value).
+    """
+    body: list[dict[str, Any]] = [
+        _text_block(str(data.get("heading", "")), style="heading", size="Large", weight="Bolder"),
+        _text_block("What to do now", size="Medium", weight="Bolder", spacing="Medium"),
+        _text_block(str(data.get("first_action", "")), weight="Bolder"),
+    ]
+    calls: list[dict[str, Any]] = []
+    contacts = [c for c in data.get("contacts") or [] if isinstance(c, Mapping)]
+    for contact in contacts:
+        body.append(_text_block(_contact_line(contact, "Now: " if contact.get("now") else "")))
+    out_of_hours = data.get("out_of_hours")
+    if isinstance(out_of_hours, Mapping):
+        body.append(_text_block(_contact_line(out_of_hours, "Out of hours: ", hours=False)))
+    body.append(_text_block(str(data.get("immediate", ""))))
+    for contact in [*contacts, out_of_hours, *(data.get("immediate_contacts") or [])]:
+        action = _call(contact) if isinstance(contact, Mapping) else None
+        if action is not None and action not in calls:
+            calls.append(action)
+    if calls:
+        body.append({"type": "ActionSet", "actions": calls[:MAX_CARD_BUTTONS]})
+    if data.get("description"):
+        body.append(_text_block(str(data["description"]), isSubtle=True))
+    steps = [str(step) for step in data.get("steps") or []]
+    if steps:
+        body += _folded(f"More steps ({len(steps)})", "steps", [_text_block(f"- {step}") for step in steps])
+    reasons = [r for r in data.get("reasons") or [] if isinstance(r, Mapping)]
+    if reasons:
+        items = []
+        for number, reason in enumerate(reasons, start=1):
+            items.append(_text_block(f"{number}. {reason.get('text', '')}"))
+            line = _sources_line(reason.get("sources"))
+            if line:
+                items.append(_text_block(line, size="Small", isSubtle=True, spacing="None"))
+        count = f"{len(reasons)} reason" + ("" if len(reasons) == 1 else "s")
+        body += _folded(f"Why level {data.get('level')}: {count}", "reasons", items)
+    notes = [str(note) for note in data.get("notes") or []]
+    if notes:
+        body += _folded("Notes", "notes", [_text_block(note) for note in notes])
+    sources_line = _sources_line(data.get("sources"))
+    if sources_line:
+        body += _folded("Sources", "sources", [_text_block(sources_line, size="Small")])
+    guide = data.get("guide")
+    if isinstance(guide, Mapping) and guide.get("url"):
+        body.append(_text_block(_link(str(guide.get("title", "")), guide["url"])))
+    body.append(_text_block(str(data.get("judgement", "")), isSubtle=True, separator=True))
+    return _card(body, _submits(buttons), fallback)
+
+
+def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]], fallback: str) -> dict[str, Any]:
+    """An Adaptive Card attachment of this version; `fallback` for clients that cannot show it."""
+    content: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": ADAPTIVE_CARD_SCHEMA,
+        "version": ADAPTIVE_CARD_VERSION,
+        "fallbackText": fallback,
+        "body": body,
+    }
+    if actions:
+        content["actions"] = actions
+    return {"contentType": ADAPTIVE_CARD, "content": content}
+
+
+def _submits(buttons: Sequence[Mapping[str, Any]], skip: Any = None) -> list[dict[str, Any]]:
+    """Buttons as Action.Submit posting their payload back (as a Hero card's do), at most six."""
+    return [
+        {"type": "Action.Submit", "title": str(b.get("title", "")), "data": {"payload": b.get("payload")}}
+        for b in buttons
+        if isinstance(b.get("payload"), str) and b.get("payload") != skip
+    ][:MAX_CARD_BUTTONS]
+
+
+def answer_card(data: Mapping[str, Any], buttons: Sequence[Mapping[str, Any]], fallback: str) -> dict[str, Any]:
+    """A guidance answer or guide as an Adaptive Card: the title, the short answer, each section behind
+    a toggle (so "Tell me more" needs no round trip), the guide's address and the sources as links, then
+    the other buttons."""
+    body: list[dict[str, Any]] = [
+        _text_block(str(data.get("title", "")), style="heading", size="Medium", weight="Bolder"),
+        _text_block(teams_markdown(str(data.get("summary", "")))),
+    ]
+    sections = [section for section in data.get("sections") or [] if isinstance(section, Mapping)]
+    for number, section in enumerate(sections, start=1):
+        body += _folded(str(section.get("title", "")), f"section-{number}",
+                        [_text_block(teams_markdown(str(section.get("text", ""))))])
+    if data.get("url"):
+        body.append(_text_block(_link(str(data["url"]).split("://", 1)[-1], data["url"])))
+    sources_line = _sources_line(data.get("sources"))
+    if sources_line:
+        body.append(_text_block(sources_line, size="Small", isSubtle=True))
+    return _card(body, _submits(buttons, skip=data.get("more_payload")), fallback)
+
+
 # -- what Teams sends ----------------------------------------------------------
 
 
@@ -780,6 +928,21 @@ class TeamsOutput(BotFramework):
         if len(cards) > 1:
             message["attachmentLayout"] = "list"  # stacked, in order, not a carousel
         await self.send(self.prepare_message(recipient_id, message))
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """A structured result or answer is one Adaptive Card (its text the card's fallback); the rest as Rasa sends it."""
+        custom = message.get("custom")
+        if is_result(custom) or is_answer(custom):
+            text = str(message.get("text") or "")
+            self.texts_sent.append(text)
+            buttons = message.get("buttons") or []
+            if is_result(custom):
+                card, summary = result_card(custom, buttons, text), custom["heading"]
+            else:
+                card, summary = answer_card(custom, buttons, text), custom["title"]
+            await self.send(self.prepare_message(recipient_id, {"attachments": [card], "summary": summary}))
+            return
+        await super().send_response(recipient_id, message)
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         await self.send(self.prepare_message(recipient_id, json_message))

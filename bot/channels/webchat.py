@@ -23,6 +23,22 @@ the guard as a channel-made payload (metadata ``channel_payload: true``), so
 the assistant's own greeting and its buttons appear as the page loads and
 are recorded in the conversation.
 
+Restoring a conversation: when ``session_request`` resumes a conversation
+(a reload, a dropped connection), the server reads that conversation -- the
+one the verified token names, and no other -- from the tracker store and
+sends it to that socket alone as ``session_history``: each user message as
+stored (the redacted text; a button press as the button's title) and each
+bot message as it was sent. Each message the guard hands Rasa is also sent
+back to the page as ``user_stored`` (``{"text": ...}``), so the user's own
+bubble shows the redacted text the tracker keeps, not what was typed.
+
+Structured replies: a bot message whose ``custom`` payload is a triage
+result or a guidance answer (``bot.render``) is sent as that payload and its
+buttons only; its plain-text fallback is for REST and the terminal.
+
+The page's own Back button sends ``/go_back`` (``PAGE_PAYLOADS``): an intent
+with no entities, passed through as a channel-made payload.
+
 Origins: socket.io connections are accepted only from the assistant's own
 origin (python-engineio's same-origin check: ``Origin`` must equal
 ``<scheme>://<Host header>``, the scheme being ``X-Forwarded-Proto`` or
@@ -51,12 +67,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 import rasa.core.channels.channel
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.guard import CHANNEL_PAYLOAD, MessageGuard, guard_from_credentials
+from bot.channels.guard import CHANNEL_PAYLOAD, MessageGuard, guard_from_credentials, payload_as_text
+from bot.render import is_structured
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +83,14 @@ SECRET_ENV = "WEBCHAT_SESSION_SECRET"
 # assistant's own greeting (the 999 line, what it can do, its first buttons).
 DEFAULT_GREETING = "/greet"
 MIN_SECRET_LENGTH = 32
+# Payloads the page itself sends, with the title its bubble shows: intents with no
+# entities, so nothing typed can reach a slot through them.
+PAGE_PAYLOADS = {"/go_back": "Back"}
+STORED_EVT = "user_stored"  # the text the guard handed Rasa, for the user's own bubble
+HISTORY_EVT = "session_history"  # a resumed conversation, for the page to redraw
+
+# The conversation of a sender id, as the page redraws it; None when it cannot be read.
+HistoryFn = Callable[[str], Awaitable[list[dict[str, Any]] | None]]
 
 # "<32 hex id>.<43 base64url HMAC-SHA256>": exactly what SessionTokens.issue makes.
 _TOKEN = re.compile(r"(?P<id>[0-9a-f]{32})\.(?P<signature>[A-Za-z0-9_-]{43})")
@@ -226,6 +252,89 @@ def allowed_origins(value: None | str | Sequence[str]) -> list[str] | None:
     return origins or None
 
 
+def _quick_replies(buttons: Any) -> list[dict[str, Any]]:
+    """Rasa buttons as the socket.io channel sends them."""
+    return [
+        {"content_type": "text", "title": button.get("title"), "payload": button.get("payload")}
+        for button in buttons or []
+        if isinstance(button, Mapping)
+    ]
+
+
+class WebChatOutput(SocketIOOutput):
+    """Rasa's socket.io output; a structured result or answer is sent as its data and buttons, without the
+    fallback text."""
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        if is_structured(message.get("custom")):
+            reply: dict[str, Any] = {"custom": message["custom"]}
+            if message.get("buttons"):
+                reply["quick_replies"] = _quick_replies(message["buttons"])
+            await self._send_message(recipient_id, reply)
+            return
+        await super().send_response(recipient_id, message)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        # Rasa's version spreads the payload into emit()'s arguments; the page reads it under "custom".
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+def conversation_history(events: Any) -> list[dict[str, Any]]:
+    """A conversation as the page redraws it, from the tracker's events.
+
+    User messages are the text Rasa stored (already redacted by the guard); a
+    button press is shown by the title of the button offered for it, and a
+    payload nobody offered a title for (the channel's own greeting) is left out.
+    Bot messages are the ones the tracker recorded, as the page receives them.
+    """
+    items: list[dict[str, Any]] = []
+    titles: dict[str, str] = dict(PAGE_PAYLOADS)
+    for event in events:
+        if isinstance(event, UserUttered):
+            text = (event.text or "").strip()
+            if not text:
+                continue
+            if text.startswith("/"):
+                title = titles.get(text)
+                if title is None:
+                    continue
+                text = title
+            items.append({"role": "user", "text": text})
+        elif isinstance(event, BotUttered):
+            data = event.data or {}
+            buttons = data.get("buttons") or []
+            for button in buttons:
+                if isinstance(button, Mapping) and isinstance(button.get("payload"), str):
+                    titles[button["payload"].strip()] = str(button.get("title") or payload_as_text(button["payload"]))
+            if is_structured(data.get("custom")):
+                messages: list[dict[str, Any]] = [{"custom": data["custom"]}]
+            elif event.text:
+                # Split as Rasa's socket.io output splits it, the buttons on the last part.
+                messages = [{"text": part} for part in event.text.strip().split("\n\n")]
+            else:
+                continue
+            if buttons:
+                messages[-1]["quick_replies"] = _quick_replies(buttons)
+            items.extend({"role": "bot", "message": message} for message in messages)
+    return items
+
+
+async def history_from_tracker_store(sender_id: str) -> list[dict[str, Any]] | None:
+    """The conversation `sender_id` as the running Rasa server's tracker store holds it
+    (``[]`` when it holds none, e.g. after "forget this conversation"; None when it cannot be read)."""
+    from sanic import Sanic
+
+    try:
+        agent = getattr(Sanic.get_app().ctx, "agent", None)
+        if agent is None or agent.tracker_store is None:
+            return None
+        tracker = await agent.tracker_store.retrieve(sender_id)
+    except Exception as error:  # noqa: BLE001 - the page then starts empty; the conversation is intact
+        logger.warning("webchat: cannot read the conversation to restore it (%s)", type(error).__name__)
+        return None
+    return conversation_history(tracker.events) if tracker is not None else []
+
+
 async def _resolved(value: Any) -> Any:
     """python-socketio made some server methods coroutines after 5.9; accept either."""
     return await value if inspect.isawaitable(value) else value
@@ -243,7 +352,8 @@ class WebChatInput(SocketIOInput):
     ``greeting`` (the payload a new conversation starts with, default
     ``/greet``; empty for none), and
     ``page_dir`` / ``client_script`` to serve the page from elsewhere.
-    Client metadata is not forwarded.
+    Client metadata is not forwarded. ``history`` (tests) reads a
+    conversation to restore; by default from the running server's tracker store.
     """
 
     def __init__(
@@ -262,6 +372,7 @@ class WebChatInput(SocketIOInput):
         secret_file: Path | None = None,
         cors_allowed_origins: None | str | Sequence[str] = None,
         greeting: str | None = DEFAULT_GREETING,
+        history: HistoryFn = history_from_tracker_store,
     ) -> None:
         super().__init__(
             user_message_evt,
@@ -283,6 +394,7 @@ class WebChatInput(SocketIOInput):
         if greeting and not greeting.startswith("/"):
             raise ValueError(f"greeting must be a payload such as /greet, not {greeting!r}")
         self.greeting = greeting or None
+        self.history = history
 
     @classmethod
     def name(cls) -> str:
@@ -346,10 +458,16 @@ class WebChatInput(SocketIOInput):
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.cors_allowed_origins)
         webchat = SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
         self.sio = sio
-        guarded = self.guard.wrap(on_new_message)
-        assets = self.load_assets()
         namespace = self.namespace
         greeting = self.greeting
+
+        async def stored_then_handled(message: UserMessage) -> None:
+            # What the guard hands Rasa is what the tracker stores: the page shows it in the user's bubble.
+            await sio.emit(STORED_EVT, {"text": message.text}, room=message.sender_id, namespace=namespace)
+            await on_new_message(message)
+
+        guarded = self.guard.wrap(stored_then_handled)
+        assets = self.load_assets()
 
         def serve(name: str) -> HTTPResponse:
             asset = assets.get(name)
@@ -386,7 +504,7 @@ class WebChatInput(SocketIOInput):
 
         async def greet(sender_id: str, payload: str) -> None:
             # Made by the channel, not typed: the guard passes it through as a payload.
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            output = WebChatOutput(sio, self.bot_message_evt)
             await guarded(
                 UserMessage(
                     payload,
@@ -416,6 +534,12 @@ class WebChatInput(SocketIOInput):
                 await _resolved(sio.enter_room(sid, session_id, namespace=namespace))
             await sio.save_session(sid, {"session_id": session_id}, namespace=namespace)
             await sio.emit("session_confirm", token, room=sid, namespace=namespace)
+            if not new and self.session_persistence:
+                # Only the conversation this verified token names, and only to this socket.
+                items = await self.history(session_id)
+                if items is not None:
+                    await sio.emit(HISTORY_EVT, {"messages": items}, room=sid, namespace=namespace)
+                new = items == []  # a forgotten conversation starts again with the greeting
             if new and greeting:
                 await greet(session_id if self.session_persistence else sid, greeting)
 
@@ -430,8 +554,16 @@ class WebChatInput(SocketIOInput):
             else:
                 sender_id = sid
             text = data.get("message") if isinstance(data, dict) else None
-            output = SocketIOOutput(sio, self.bot_message_evt)
-            message = UserMessage(text if isinstance(text, str) else "", output, sender_id, input_channel=self.name())
+            text = text if isinstance(text, str) else ""
+            output = WebChatOutput(sio, self.bot_message_evt)
+            page_made = text.strip() in PAGE_PAYLOADS
+            message = UserMessage(
+                text,
+                output,
+                sender_id,
+                input_channel=self.name(),
+                metadata={CHANNEL_PAYLOAD: True} if page_made else None,
+            )
             await guarded(message)
 
         return webchat

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from collections.abc import Iterator
 
 import pytest
@@ -23,6 +24,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -43,8 +46,11 @@ def ensure_chromium() -> Path:
 
 
 @contextmanager
-def open_page(viewport: tuple[int, int] | None = None) -> Iterator[tuple[Page, list[str]]]:
-    """A fresh page, and the list where the page's console errors and uncaught exceptions are collected."""
+def open_page(viewport: tuple[int, int] | None = None, clipboard: bool = False) -> Iterator[tuple[Page, list[str]]]:
+    """A fresh page, and the list where the page's console errors and uncaught exceptions are collected.
+
+    ``clipboard`` lets the page (and the test) read and write the clipboard.
+    """
     executable = ensure_chromium()
     errors: list[str] = []
     with sync_playwright() as playwright:
@@ -52,12 +58,33 @@ def open_page(viewport: tuple[int, int] | None = None) -> Iterator[tuple[Page, l
         try:
             width, height = viewport or (1024, 800)
             context = browser.new_context(viewport={"width": width, "height": height})
+            if clipboard:
+                context.grant_permissions(["clipboard-read", "clipboard-write"])
             page = context.new_page()
             page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
             page.on("pageerror", lambda error: errors.append(str(error)))
             yield page, errors
         finally:
             browser.close()
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.0/2.1/2.2 A and AA violations on the page as it is now (npm's pinned axe-core).
+
+    Run through the DevTools protocol, so the page's Content-Security-Policy (no inline
+    scripts) stays in force for everything else.
+    """
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm ci` (axe-core is pinned in package.json)")
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
+    result: dict[str, Any] = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        AXE_TAGS,
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
 
 
 def screenshot(page: Page, name: str) -> Path:
