@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.clock import now
 from bot.knowledge.store import KnowledgeStore, KnowledgeUnavailable
 from bot.knowledge.models import Area
+from bot.review_note import Reviewed, review_due
 
 logger = logging.getLogger(__name__)
 
@@ -34,15 +37,46 @@ def knowledge_store() -> KnowledgeStore:
     return KnowledgeStore.open(path)
 
 
-def current_area(store: KnowledgeStore, tracker: Tracker) -> Area | None:
-    """The practitioner's area: this message's area entity, else the slot."""
+def named_area(store: KnowledgeStore, tracker: Tracker) -> Area | None:
+    """The area this message names, if any."""
     for entity in tracker.latest_message.get("entities", []):
         if entity.get("entity") == "area":
             area = store.resolve_area(str(entity.get("value", "")))
             if area:
                 return area
-    slot = tracker.get_slot("area")
-    return store.resolve_area(str(slot)) if slot else None
+    return None
+
+
+def current_area(store: KnowledgeStore, tracker: Tracker, follow_up: bool = False) -> Area | None:
+    """The area to answer for: the one this message names, else the one held.
+
+    For a follow-up ("and out of hours?") the area of the last area-specific
+    answer comes before the one held.
+    """
+    slots = ("last_area", "area") if follow_up else ("area",)
+    held = next((tracker.get_slot(name) for name in slots if tracker.get_slot(name)), None)
+    return named_area(store, tracker) or (store.resolve_area(str(held)) if held else None)
+
+
+def remember_area(tracker: Tracker, area: Area | None) -> list[dict[str, Any]]:
+    """Events after an answer for `area`: it becomes the follow-ups' area, and the
+    conversation's area when none is held yet (an area named in a question never
+    replaces the one the practitioner said they work in)."""
+    if area is None:
+        return []
+    events = [SlotSet("last_area", area.id)]
+    if not tracker.get_slot("area"):
+        events.append(SlotSet("area", area.id))
+    return events
+
+
+def say_review_due(store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                   records: list[Reviewed], area: Area | None) -> None:
+    """One line when the answer rests on content past its review date."""
+    due = review_due(records, now().date(), {d.id: d for d in store.documents()},
+                     {a.id: a for a in store.areas()}, area.id if area else None)
+    if due is not None:
+        dispatcher.utter_message(response="utter_review_due", **due.slots())
 
 
 def entity_value(tracker: Tracker, name: str) -> Any | None:

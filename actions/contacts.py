@@ -4,10 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import KnowledgeAction, current_area
+from actions.base import KnowledgeAction, current_area, remember_area, say_review_due
 from bot.clock import now
 from bot import render
 from bot.knowledge.store import KnowledgeStore
@@ -30,4 +29,6 @@ class ActionAnswerContact(KnowledgeAction):
             return []
         plan = store.contacts(area.id, now())
         dispatcher.utter_message(**render.contacts(plan, route_key))
-        return [SlotSet("area", area.id)]
+        shown = getattr(plan, route_key, None) if route_key else None
+        say_review_due(store, dispatcher, [shown or plan.now_route], area)
+        return remember_area(tracker, area)

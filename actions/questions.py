@@ -1,17 +1,38 @@
-"""Questions answered from the guidance, "tell me more", and the fallback
-that searches the guidance and offers "did you mean" buttons."""
+"""Questions answered from the guidance, "tell me more", the fallback that
+searches the guidance and offers "did you mean" buttons, area statements and
+what the assistant does not cover."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import KnowledgeAction, current_area, entity_value
+from actions.base import (
+    ROOT,
+    KnowledgeAction,
+    current_area,
+    entity_value,
+    named_area,
+    remember_area,
+    say_review_due,
+)
+from bot import out_of_scope, render
 from bot.clock import now
-from bot import render
+from bot.context import AREA_STATEMENT, is_area_statement, local_route_key
 from bot.knowledge.store import KnowledgeStore
+from bot.redaction import NameLists
+
+LANGUAGE = "out_of_scope_language"
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The English word list redaction uses, read once per process."""
+    folder = ROOT / "knowledge" / "safety"
+    return NameLists.load(folder, {"english_words": "english_words.txt"}).english_words
 
 
 class ActionAnswerQuestion(KnowledgeAction):
@@ -30,7 +51,14 @@ class ActionAnswerQuestion(KnowledgeAction):
             return []
         for message in render.answer(items, store):
             dispatcher.utter_message(**message)
-        return [SlotSet("last_item", items[0].id)]
+        records: list[Any] = list(items)
+        key = local_route_key(store.lexicon(), tracker.latest_message.get("entities", []), items)
+        route = area.routes.get(key) if area is not None and key is not None else None
+        if area is not None and route is not None:  # "early help in Wakefield": the area's own route
+            dispatcher.utter_message(**render.contacts(store.contacts(area.id, now()), route.key))
+            records.append(route)
+        say_review_due(store, dispatcher, records, area)
+        return [SlotSet("last_item", items[0].id), *remember_area(tracker, area)]
 
 
 class ActionTellMeMore(KnowledgeAction):
@@ -42,6 +70,8 @@ class ActionTellMeMore(KnowledgeAction):
         item_id = entity_value(tracker, "item") or tracker.get_slot("last_item")
         item = store.item(str(item_id)) if item_id else None
         dispatcher.utter_message(**render.more(item))
+        if item is not None:
+            say_review_due(store, dispatcher, [item], current_area(store, tracker))
         return []
 
 
@@ -54,43 +84,71 @@ class ActionShowItem(KnowledgeAction):
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> list[dict[str, Any]]:
         item_id = str(entity_value(tracker, "item") or "")
+        area = current_area(store, tracker)
         item = store.item(item_id)
         if item is None:
             guide = store.guide(item_id)
             if guide is not None:
                 dispatcher.utter_message(**render.guide_card(guide))
+                say_review_due(store, dispatcher, [guide], area)
                 return []
             dispatcher.utter_message(response="utter_default")
             return []
         for message in render.answer([item], store):
             dispatcher.utter_message(**message)
+        say_review_due(store, dispatcher, [item], area)
         return [SlotSet("last_item", item.id)]
 
 
 class ActionFallbackSearch(KnowledgeAction):
-    """Unsure what was meant: offer the topics the classifier thought likely
-    and the closest guidance by full-text search, then a handoff."""
+    """Unsure what was meant: a message in another language gets the plain-English
+    note; a follow-up on a contact gets that route for the area of the last answer;
+    an area statement is taken; otherwise at most three likely topics as buttons
+    (from the classifier's ranking and a search of the guidance), then a handoff."""
 
     def name(self) -> str:
         return "action_fallback_search"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> list[dict[str, Any]]:
-        area = current_area(store, tracker)
+        message = tracker.latest_message
+        text = message.get("text") or ""
+        known = out_of_scope.known_words(store.areas(), store.lexicon(), store.roles())
+        if out_of_scope.is_other_language(text, english_words(), known):
+            return say_out_of_scope(store, dispatcher, tracker, LANGUAGE)
+        area = current_area(store, tracker, follow_up=True)
         area_id = area.id if area else None
-        route_key = render.route_asked(store.lexicon(), tracker.latest_message.get("entities", []))
+        route_key = render.route_asked(store.lexicon(), message.get("entities", []))
         if route_key is not None and route_key not in render.NATIONAL_ROUTES and area is not None:
-            # A follow-up on a contact ("and out of hours?"): the route named, for the area held.
-            plan = store.contacts(area_id, now())
-            dispatcher.utter_message(**render.contacts(plan, route_key))
-            return []
-        ranked = [entry.get("name", "") for entry in tracker.latest_message.get("intent_ranking", [])]
-        likely = [items[0] for items in (store.items_for_intent(intent, area_id) for intent in ranked[:4])
-                  if items]
-        hits = store.search(tracker.latest_message.get("text") or "", limit=3)
-        for message in render.did_you_mean(likely, hits, store.contacts(area_id, now())):
-            dispatcher.utter_message(**message)
-        return []
+            # A follow-up on a contact ("and out of hours?"): the route named, for the area of the last answer.
+            dispatcher.utter_message(**render.contacts(store.contacts(area_id, now()), route_key))
+            return remember_area(tracker, area)
+        ranked = [entry.get("name", "") for entry in message.get("intent_ranking", [])]
+        intent = message.get("intent", {}).get("name", "")
+        named = named_area(store, tracker)
+        if named is not None and is_area_statement(intent, ranked, text, named):
+            dispatcher.utter_message(response="utter_area_remembered", area_name=named.name)
+            return [SlotSet("area", named.id), SlotSet("last_area", named.id)]
+        likely = [items[0] for items in (store.items_for_intent(i, area_id) for i in ranked[:4]) if items]
+        hits = store.search(text, limit=3)
+        for reply in render.did_you_mean(likely, hits, store.contacts(area_id, now())):
+            dispatcher.utter_message(**reply)
+        return remember_area(tracker, named)
+
+
+class ActionDefaultFallback(ActionFallbackSearch):
+    """Rasa's core fallback (no rule applies, e.g. a triage answer typed outside
+    the triage): the same clarification as above, never a bare "I did not
+    understand". As Rasa's own default does, the message is then undone so the
+    conversation carries on from where it was; what the reply took from it
+    (the area) is set again after the undo."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> list[dict[str, Any]]:
+        return [UserUtteranceReverted(), *super().respond(store, dispatcher, tracker)]
 
 
 class ActionHandoff(KnowledgeAction):
@@ -104,3 +162,51 @@ class ActionHandoff(KnowledgeAction):
         area = current_area(store, tracker)
         dispatcher.utter_message(**render.handoff(store.contacts(area.id if area else None, now()), asked=True))
         return []
+
+
+class ActionRememberArea(KnowledgeAction):
+    """"I work in Oxfordshire": the area held from now on (the slot mapping
+    takes it; this confirms it). A place not covered gets the national routes
+    and the area buttons, and no area is held any more."""
+
+    def name(self) -> str:
+        return "action_remember_area"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> list[dict[str, Any]]:
+        area = named_area(store, tracker)
+        if area is None:
+            return [*say_out_of_scope(store, dispatcher, tracker, AREA_STATEMENT),
+                    SlotSet("area", None), SlotSet("last_area", None)]
+        if tracker.get_slot("requested_slot") != "area":  # the triage's own question needs no confirmation
+            dispatcher.utter_message(response="utter_area_remembered", area_name=area.name)
+        return [SlotSet("area", area.id), SlotSet("last_area", area.id)]
+
+
+class ActionOutOfScope(KnowledgeAction):
+    """Adult safeguarding, an allegation against staff, a child writing, a medical
+    question, another language: the route for it (knowledge/out_of_scope.yml)."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> list[dict[str, Any]]:
+        intent = tracker.latest_message.get("intent", {}).get("name", "")
+        return say_out_of_scope(store, dispatcher, tracker, intent)
+
+
+def say_out_of_scope(store: KnowledgeStore, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     intent: str) -> list[dict[str, Any]]:
+    """Send the out-of-scope reply for `intent` (the general one if it has none)."""
+    record = store.out_of_scope(intent)
+    if record is None:
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []
+    area = current_area(store, tracker)
+    national = {route.key: route for route in store.national_routes()}
+    for reply in out_of_scope.reply(record, national, area, store.areas()):
+        dispatcher.utter_message(**reply)
+    local = [area.routes[k] for k in (record.local, record.local_fallback) if area and k and k in area.routes]
+    say_review_due(store, dispatcher, [record, *local[:1]], area)
+    return remember_area(tracker, area) if record.local else []

@@ -19,7 +19,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING_DIR = ROOT / "data" / "nlu"
 HELDOUT_FILE = ROOT / "tests" / "nlu" / "heldout.yml"
-TRAINING_FILES = ("core", "emergency", "triage", "questions", "contacts", "learning")
+# Held-out phrasings kept beside the main split, each for the intents of one feature.
+HELDOUT_FILES = (HELDOUT_FILE, ROOT / "tests" / "nlu" / "heldout_out_of_scope.yml")
+TRAINING_FILES = ("core", "emergency", "triage", "questions", "contacts", "learning", "out_of_scope")
 
 MIN_TRAINING = 12
 MIN_HELDOUT = 4
@@ -30,6 +32,9 @@ EXPECTED_INTENTS = frozenset(
     {
         # conversation
         "greet", "goodbye", "thank", "bot_capabilities", "out_of_scope",
+        # out of scope, with a route; where the practitioner works
+        "out_of_scope_adult", "out_of_scope_allegation", "out_of_scope_child",
+        "out_of_scope_medical", "out_of_scope_language", "inform_area",
         "affirm", "deny", "dont_know", "inform", "emergency", "start_triage",
         "go_back", "stop", "forget", "request_summary", "tell_me_more",
         "skip_question", "repeat_question", "explain_question", "human_handoff",
@@ -57,14 +62,18 @@ ENTITY_ANNOTATION = re.compile(r"\[[^\]]+\][(\[{]")
 Example = tuple[str, str]  # (intent, text)
 
 
+# Letters and digits of any script, so examples in other languages compare too.
+WORD = re.compile(r"[^\W_]+")
+
+
 def tokens(text: str) -> frozenset[str]:
     """Lower-cased, punctuation-stripped token set of an example."""
-    return frozenset(re.findall(r"[a-z0-9]+", text.lower()))
+    return frozenset(WORD.findall(text.lower()))
 
 
 def normalise(text: str) -> str:
     """Lower-cased text with punctuation and extra spaces removed, order kept."""
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+    return " ".join(WORD.findall(text.lower()))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -104,7 +113,7 @@ def training() -> list[Example]:
 
 @pytest.fixture(scope="module")
 def heldout() -> list[Example]:
-    return read_nlu_file(HELDOUT_FILE)
+    return [ex for path in HELDOUT_FILES for ex in read_nlu_file(path)]
 
 
 def duplicates(examples: list[Example]) -> list[str]:
@@ -152,7 +161,8 @@ def test_no_unexpected_training_files() -> None:
 def test_each_intent_defined_in_one_block_only() -> None:
     blocks = [i for name in TRAINING_FILES for i in intent_blocks(TRAINING_DIR / f"{name}.yml")]
     assert [i for i, n in Counter(blocks).items() if n > 1] == []
-    assert [i for i, n in Counter(intent_blocks(HELDOUT_FILE)).items() if n > 1] == []
+    held = [i for path in HELDOUT_FILES for i in intent_blocks(path)]
+    assert [i for i, n in Counter(held).items() if n > 1] == []
 
 
 @pytest.mark.parametrize("split", ["training", "heldout"])

@@ -123,6 +123,13 @@ def _fill(db: sqlite_utils.Database, k: Knowledge, digest: str) -> None:
     )
     _insert(
         db,
+        "out_of_scope",
+        ({"id": o.id, "intent": o.intent, "title": o.title, "text": o.text,
+          "review_date": o.review_date.isoformat(), "data": _json(o)} for o in k.out_of_scope),
+        pk="id",
+    )
+    _insert(
+        db,
         "lexicon",
         [{"kind": "route", "phrase": p, "target": e.target} for e in k.lexicon.routes for p in e.phrases]
         + [{"kind": "term", "phrase": p, "target": e.target} for e in k.lexicon.terms for p in e.phrases],

@@ -27,6 +27,7 @@ from bot.knowledge.models import (
     LexiconEntry,
     NextStep,
     OfficeHours,
+    OutOfScope,
     Partnership,
     Role,
     RoleStep,
@@ -60,11 +61,18 @@ class RawKnowledge:
     guidance: list[Record] = field(default_factory=list)
     guides: list[Record] = field(default_factory=list)
     roles: list[Record] = field(default_factory=list)
+    out_of_scope: list[Record] = field(default_factory=list)
     lexicon: Record | None = None
     errors: list[str] = field(default_factory=list)
 
 
-LIST_FILES = {"sources.yml": "sources", "national.yml": "national", "levels.yml": "levels", "roles.yml": "roles"}
+LIST_FILES = {
+    "sources.yml": "sources",
+    "national.yml": "national",
+    "levels.yml": "levels",
+    "roles.yml": "roles",
+    "out_of_scope.yml": "out_of_scope",
+}
 RECORD_DIRS = {"areas": "areas", "guidance": "guidance", "guides": "guides"}
 
 
@@ -149,6 +157,7 @@ def _build(raw: RawKnowledge, lexicon: dict[str, Any]) -> Knowledge:
         guides=tuple(_guide(r.data, sources) for r in raw.guides),
         roles=tuple(_role(r.data, sources) for r in raw.roles),
         lexicon=_lexicon(lexicon),
+        out_of_scope=tuple(_out_of_scope(r.data, sources) for r in raw.out_of_scope),
     )
 
 
@@ -270,6 +279,23 @@ def _role(d: dict[str, Any], sources: Any) -> Role:
         summary=d["summary"],
         guidance=tuple(d.get("guidance") or ()),
         steps=tuple(RoleStep(text=s["text"], sources=sources(s["sources"])) for s in d.get("steps") or ()),
+        sources=sources(d["sources"]),
+        review_date=d["review_date"],
+    )
+
+
+def _out_of_scope(d: dict[str, Any], sources: Any) -> OutOfScope:
+    return OutOfScope(
+        id=d["id"],
+        intent=d["intent"],
+        title=d["title"],
+        text=d["text"],
+        routes=tuple(d.get("routes") or ()),
+        local=d.get("local"),
+        local_fallback=d.get("local_fallback"),
+        local_missing=d.get("local_missing"),
+        ask_area=d.get("ask_area"),
+        areas=d.get("areas"),
         sources=sources(d["sources"]),
         review_date=d["review_date"],
     )

@@ -20,8 +20,13 @@ T = TypeVar("T")
 # The `date` type by another name, for classes with a field called `date`.
 Date = date
 
-# Route keys an area file may define, and the ids of the national routes.
-AREA_ROUTE_KEYS = ("front_door", "out_of_hours", "early_help", "escalation")
+# Route keys an area file may define ("lado": the Local Authority Designated Officer,
+# only where a number is sourced; otherwise replies fall back to the front door).
+AREA_ROUTE_KEYS = ("front_door", "out_of_hours", "early_help", "escalation", "lado")
+
+
+# "{route_id}" in an out-of-scope reply: filled with that national route's phone number.
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 def normalise(text: str) -> str:
@@ -247,6 +252,35 @@ class Lexicon:
 
 
 @dataclass(frozen=True)
+class OutOfScope:
+    """What to say to a message the assistant does not cover (knowledge/out_of_scope.yml).
+
+    `text` may name national routes as "{route_id}", filled with their phone numbers;
+    `routes` are national routes described after it. `local` is an area route shown for
+    the practitioner's area; when the area has none, `local_missing` (with "{area}") is
+    said and `local_fallback` shown instead; with no area known, `ask_area` asks for it.
+    `areas`, when given, is the prompt above one button per covered area.
+    """
+
+    id: str
+    intent: str
+    title: str
+    text: str
+    sources: tuple[Source, ...]
+    review_date: date
+    routes: tuple[str, ...] = ()
+    local: str | None = None
+    local_fallback: str | None = None
+    local_missing: str | None = None
+    ask_area: str | None = None
+    areas: str | None = None
+
+    @property
+    def citation(self) -> str:
+        return cite(self.sources)
+
+
+@dataclass(frozen=True)
 class Knowledge:
     """Everything the loader read from a knowledge directory."""
 
@@ -258,6 +292,7 @@ class Knowledge:
     guides: tuple[Guide, ...]
     roles: tuple[Role, ...]
     lexicon: Lexicon
+    out_of_scope: tuple[OutOfScope, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,14 @@ from zoneinfo import ZoneInfo
 from bot.knowledge.models import (
     Area,
     ContactPlan,
+    Document,
     GuidanceItem,
     Guide,
     Level,
     Lexicon,
     LexiconEntry,
     OfficeHours,
+    OutOfScope,
     Role,
     Route,
     SearchHit,
@@ -48,6 +50,7 @@ TABLES = (
     "guides",
     "roles",
     "lexicon",
+    "out_of_scope",
 )
 LONDON = "Europe/London"
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -212,6 +215,9 @@ class KnowledgeStore:
             raise KeyError(f"no national route {route_id!r}")
         return route
 
+    def national_routes(self) -> list[Route]:
+        return self._models(Route, "SELECT data FROM national_routes ORDER BY id")
+
     def route(self, area_id: str | None, key: str) -> Route | None:
         """An area's route by key, or a national route by id when `area_id` is None."""
         if area_id is None:
@@ -291,6 +297,10 @@ class KnowledgeStore:
         ]
         return sorted(hits, key=lambda h: h.score)[:limit]
 
+    def out_of_scope(self, intent: str) -> OutOfScope | None:
+        """The reply for a message outside what the assistant covers, by its intent."""
+        return self._model(OutOfScope, "SELECT data FROM out_of_scope WHERE intent = ?", intent)
+
     # Levels, roles, lexicon
 
     def level(self, n: int, area_id: str | None) -> Level:
@@ -338,6 +348,14 @@ class KnowledgeStore:
         }
         return Lexicon(routes=entries["route"], terms=entries["term"])
 
+    def document(self, doc_id: str) -> Document | None:
+        """A source document of knowledge/sources.yml (its title and, when known, its address)."""
+        return self._model(Document, "SELECT data FROM sources WHERE id = ?", doc_id)
+
+    def documents(self) -> list[Document]:
+        """The source documents (knowledge/sources.yml), with their own review dates."""
+        return self._models(Document, "SELECT data FROM sources ORDER BY id")
+
     def cite(self, doc: str, section: str | None = None) -> str:
         """A short citation for a section of a source document, as items cite theirs:
         e.g. "Coventry Neglect Toolkit — Early help"."""
@@ -348,7 +366,7 @@ class KnowledgeStore:
 
     def stale(self, today: date) -> list[str]:
         """Ids of everything past its review date (routes as `area.key`)."""
-        tables = ("areas", "routes", "national_routes", "levels", "guidance", "guides", "roles")
+        tables = ("areas", "routes", "national_routes", "levels", "guidance", "guides", "roles", "out_of_scope")
         sql = " UNION ".join(f"SELECT id FROM {t} WHERE review_date < ?" for t in tables)
         return sorted(row[0] for row in self._rows(sql, *[today.isoformat()] * len(tables)))
 

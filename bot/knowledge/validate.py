@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.knowledge.loader import DAYS, Record, read_raw
-from bot.knowledge.models import AREA_ROUTE_KEYS, normalise
+from bot.knowledge.models import AREA_ROUTE_KEYS, PLACEHOLDER, normalise
 
 ID = re.compile(r"[a-z][a-z0-9_]*")
 INTENT = re.compile(r"ask_[a-z0-9_]+")
@@ -30,12 +30,14 @@ ITEM = {"id", "sources", "review_date"}
 ROUTE_FIELDS = {"name", "phone", "url", "how", "fallback", "note", "sources", "checked", "review_date"}
 FIELDS = {
     "source": {"id", "file", "title", "short_title", "publisher", "area", "date", "url", "review_by"},
-    "national route": ITEM | {"name", "phone", "url", "when_to_use", "note", "checked"},
+    "national route": ITEM | {"name", "phone", "url", "when_to_use", "note", "fallback", "checked"},
     "area": ITEM | {"name", "aliases", "partnership", "office_hours", "routes", "tools", "level_names"},
     "level": ITEM | {"level", "name", "summary", "next_steps"},
     "guidance": ITEM | {"intent", "title", "summary", "detail", "keywords", "guide", "area", "role", "position"},
     "guide": ITEM | {"title", "area", "what", "why", "todo", "more", "url", "aliases"},
     "role": ITEM | {"name", "aliases", "summary", "guidance", "steps"},
+    "out of scope": ITEM | {"intent", "title", "text", "routes", "local", "local_fallback", "local_missing",
+                            "ask_area", "areas"},
 }
 
 
@@ -58,13 +60,13 @@ def phone_problem(phone: str) -> str | None:
     digits = phone.replace(" ", "")
     if not re.fullmatch(r"[0-9]+", digits):
         return f"{phone!r} is not a UK phone number (only digits and spaces)"
-    if digits in ("999", "101"):
+    if digits in ("999", "101", "111"):
         return None
     valid_lengths = {"0800": (8, 10, 11), "0808": (10, 11), "01": (10, 11), "02": (11,), "03": (11,)}
     for prefix, lengths in valid_lengths.items():
         if digits.startswith(prefix):
             return None if len(digits) in lengths else f"{phone!r} has {len(digits)} digits"
-    return f"{phone!r} is not a UK number this knowledge base accepts (999, 101, 0800/0808, 01, 02, 03)"
+    return f"{phone!r} is not a UK number this knowledge base accepts (999, 101, 111, 0800/0808, 01, 02, 03)"
 
 
 class _Checker:
@@ -182,6 +184,7 @@ def validate(knowledge_dir: Path, today: date) -> Report:
         "guidance": raw.guidance,
         "guide": raw.guides,
         "role": raw.roles,
+        "out of scope": raw.out_of_scope,
     }
     for kind, records in kinds.items():
         for record in records:
@@ -220,6 +223,7 @@ def validate(knowledge_dir: Path, today: date) -> Report:
     _check_guidance(check, kinds["guidance"], docs, area_ids, guide_ids, role_ids)
     _check_guides(check, kinds["guide"], docs, area_ids)
     _check_roles(check, kinds["role"], docs, guidance_ids)
+    _check_out_of_scope(check, kinds["out of scope"], docs, kinds["national route"])
     _check_lexicon(check, raw.lexicon, route_keys, guidance_ids)
     _check_phrases(check, kinds["area"], kinds["role"], raw.lexicon)
     _check_rubric(check, knowledge_dir, kinds["level"])
@@ -266,8 +270,8 @@ def _check_route(check: _Checker, where: str, d: Any, docs: set[str], national: 
         check.error(where, "phone: missing (write null when no reliable number is known)")
     phone = d.get("phone")
     if phone is None:
-        if national:
-            check.error(where, "phone: a national route needs a phone number")
+        if national and d.get("id") in REQUIRED_NATIONAL:
+            check.error(where, "phone: this national route needs a phone number (the contact plan relies on it)")
         elif not (isinstance(d.get("fallback"), str) and d["fallback"].strip()):
             check.error(where, "fallback: required when phone is null (say what to do instead)")
         return None
@@ -474,6 +478,40 @@ def _check_roles(check: _Checker, records: list[Record], docs: set[str], guidanc
                 continue
             check.text(at, step, "text")
             check.sources(at, step, docs)
+
+
+def _check_out_of_scope(check: _Checker, records: list[Record], docs: set[str], national: list[Record]) -> None:
+    """Each reply names an intent of its own, and only routes that exist; a "{route}" in
+    its text must be a national route with a phone number."""
+    phones = {r.data.get("id"): r.data.get("phone") for r in national}
+    intents: dict[str, str] = {}
+    for record in records:
+        where, d = _where(record), record.data
+        intent = d.get("intent")
+        if not isinstance(intent, str) or not ID.fullmatch(intent):
+            check.error(where, f"intent: {intent!r} must be an NLU intent name like out_of_scope_adult")
+        elif intent in intents:
+            check.error(where, f"intent: {intent!r} is also the intent of {intents[intent]}")
+        else:
+            intents[intent] = str(d.get("id"))
+        for key in ("title", "text"):
+            check.text(where, d, key)
+        for key in ("local_missing", "ask_area", "areas"):
+            check.text(where, d, key, required=False)
+        if d.get("local") is not None:
+            for key in ("local_fallback", "local_missing", "ask_area"):
+                check.text(where, d, key)
+        for name in PLACEHOLDER.findall(d.get("text") or "") if isinstance(d.get("text"), str) else []:
+            if not phones.get(name):
+                check.error(where, f"text: {{{name}}} is not a national route with a phone number")
+        for route in check.strings(where, d, "routes"):
+            if route not in phones:
+                check.error(where, f"routes: {route!r} is not a national route id")
+        for key in ("local", "local_fallback"):
+            if d.get(key) is not None and d.get(key) not in AREA_ROUTE_KEYS:
+                check.error(where, f"{key}: {d.get(key)!r} is not an area route key ({', '.join(AREA_ROUTE_KEYS)})")
+        check.sources(where, d, docs)
+        check.review_date(where, d)
 
 
 def _check_lexicon(check: _Checker, record: Record | None, route_keys: set[str], guidance_ids: set[str]) -> None:

@@ -1,0 +1,89 @@
+"""Replies for what the assistant does not cover: the right route, never a guess.
+
+The wording and the routes are records of knowledge/out_of_scope.yml; this
+module only puts them together (numbers come from the national and area
+routes, so none is written twice). It also tells whether a message is written
+in a language other than English, from the share of its words that are not
+English words.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection, Mapping, Sequence
+
+from bot.knowledge.models import PLACEHOLDER, Area, Lexicon, OutOfScope, Role, Route
+from bot.render import Message, button, describe_route, message
+
+# A message is read as another language when at least this share of its words
+# (and at least MIN_WORDS of them) are not English words.
+FOREIGN_SHARE = 0.6
+MIN_WORDS = 3
+WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+REDACTED = re.compile(r"\[[a-z ]+\]")
+
+
+def fill(text: str, national: Mapping[str, Route]) -> str:
+    """The text with each "{route_id}" replaced by that national route's phone number."""
+    return " ".join(PLACEHOLDER.sub(lambda m: national[m.group(1)].phone or m.group(0), text).split())
+
+
+def reply(record: OutOfScope, national: Mapping[str, Route], area: Area | None,
+          areas: Sequence[Area] = ()) -> list[Message]:
+    """The reply for `record`: its text, its routes, the area's route and the area buttons."""
+    lines = [fill(record.text, national)]
+    lines.extend(describe_route(national[key]) for key in record.routes)
+    buttons = []
+    if record.local is not None:
+        if area is None:
+            lines.append(record.ask_area or "")
+            buttons = [button(a.name, record.intent, area=a.id) for a in areas]
+        else:
+            lines.extend(_local_lines(record, area))
+    lines.append(f"Source: {record.citation}")
+    messages = [message("\n".join(line for line in lines if line), buttons)]
+    if record.areas and areas:
+        messages.append(message(record.areas, [button(a.name, "inform_area", area=a.id) for a in areas]))
+    return messages
+
+
+def _local_lines(record: OutOfScope, area: Area) -> list[str]:
+    route = area.routes.get(record.local or "")
+    if route is not None:
+        return [f"{area.name}: {describe_route(route)}"]
+    lines = [(record.local_missing or "").replace("{area}", area.name)]
+    fallback = area.routes.get(record.local_fallback or "")
+    if fallback is not None:
+        lines.append(f"{area.name}: {describe_route(fallback)}")
+    return lines
+
+
+def words(text: str) -> list[str]:
+    """The words of a message, lower case, accents kept, redaction placeholders left out."""
+    return [w.lower() for w in WORD.findall(REDACTED.sub(" ", text))]
+
+
+def is_other_language(text: str, english: Collection[str], known: Collection[str] = ()) -> bool:
+    """Whether `text` is written in another language than English.
+
+    `english` holds English words (lower case, apostrophes dropped); `known`
+    adds the words the assistant knows beyond them (area names, jargon).
+    A message mostly in a script other than Latin is never English.
+    """
+    found = words(unicodedata.normalize("NFC", text))
+    letters = [c for w in found for c in w]
+    if letters and sum(not unicodedata.name(c, "").startswith("LATIN") for c in letters) * 2 > len(letters):
+        return True
+    if len(found) < MIN_WORDS:
+        return False
+    foreign = [w for w in found if w.replace("'", "") not in english and w not in known]
+    return len(foreign) / len(found) >= FOREIGN_SHARE
+
+
+def known_words(areas: Sequence[Area], lexicon: Lexicon, roles: Sequence[Role]) -> frozenset[str]:
+    """The words of area names, role names and jargon ("lcss", "edt"): the assistant's
+    own vocabulary, which is English here even when no dictionary lists it."""
+    phrases = [p for a in areas for p in (a.name, *a.aliases)]
+    phrases += [p for r in roles for p in (r.name, *r.aliases)]
+    phrases += [p for e in (*lexicon.routes, *lexicon.terms) for p in e.phrases]
+    return frozenset(w for p in phrases for w in words(p))
