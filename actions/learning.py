@@ -8,7 +8,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import ROOT, KnowledgeAction, current_area, entity_number, entity_value
+from actions.base import (
+    ROOT,
+    KnowledgeAction,
+    current_area,
+    entity_number,
+    entity_value,
+    remember_area,
+    say_review_due,
+)
 from bot.clock import now
 from bot import render
 from bot.escalation import load_escalation
@@ -18,6 +26,8 @@ from bot.quiz import QuizRound, Scenario, level_in, load_scenarios
 
 # Featurised: while it is true, what the practitioner types is read as an answer.
 QUIZ_RUNNING = "quiz_running"
+# The navigator's step on screen, and (featurised) whether typed progress is read as such.
+ESCALATION_STEP, ESCALATION_RUNNING = "escalation_step", "escalation_running"
 
 
 @lru_cache(maxsize=1)
@@ -68,20 +78,62 @@ class ActionQuizAnswer(KnowledgeAction):
         return [SlotSet("quiz_state", quiz.to_dict())]
 
 
+class ActionQuizStop(KnowledgeAction):
+    """"Stop the quiz": the round ends with its score so far; the conversation is kept."""
+
+    def name(self) -> str:
+        return "action_quiz_stop"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> list[dict[str, Any]]:
+        state = tracker.get_slot("quiz_state")
+        quiz = QuizRound.from_dict(state, scenarios()) if state else None
+        if quiz is not None and quiz.picks:
+            dispatcher.utter_message(**render.quiz_score(quiz))
+        dispatcher.utter_message(response="utter_quiz_stopped")
+        # "stop" maps to forgetting the conversation; here it only stops the quiz.
+        return [SlotSet("quiz_state", None), SlotSet(QUIZ_RUNNING, False), SlotSet("forget_conversation", False)]
+
+
 class ActionEscalation(KnowledgeAction):
-    """Professional disagreement, one step at a time, with the area's policy."""
+    """Professional disagreement, one step at a time, with the area's policy.
+
+    The step comes from the button ("Done that — what next?"), or from typed
+    progress while the navigator runs ("I've spoken to the social worker and
+    nothing changed": bot/escalation.py `next_step`)."""
 
     def name(self) -> str:
         return "action_escalation"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> list[dict[str, Any]]:
+        escalation = load_escalation()
+        last = len(escalation.steps)
         area = current_area(store, tracker)
-        step = entity_number(tracker, "step", 1, len(load_escalation().steps)) or 1
+        shown = tracker.get_slot(ESCALATION_STEP)
+        step = entity_number(tracker, "step", 1, last)
+        if step is None and tracker.get_slot(ESCALATION_RUNNING) and shown:
+            text = tracker.latest_message.get("text") or ""
+            intent = (tracker.latest_message.get("intent") or {}).get("name")
+            step = escalation.next_step(text, int(shown))
+            if step is None and intent in ("goodbye", "thank"):
+                dispatcher.utter_message(response=f"utter_{intent}")
+                return [SlotSet(ESCALATION_RUNNING, False)]
+            if step is None and intent == "start_triage" and area is not None:
+                dispatcher.utter_message(response="utter_escalation_or_triage",
+                                         next_step=min(int(shown) + 1, last))
+                return [SlotSet(ESCALATION_RUNNING, False)]
+            # An area typed when it was asked for shows the same step, now with the area.
+            step = step or int(shown)
+        step = step or 1
         plan = store.contacts(area.id if area else None, now())
-        dispatcher.utter_message(**render.escalation_step(
-            load_escalation(), step, plan, store.areas(), store.cite))
-        return [SlotSet("area", area.id)] if area else []
+        asked = render.route_asked(store.lexicon(), tracker.latest_message.get("entities", []))
+        if asked == "escalation" and plan.escalation is not None:  # "coventry escalation policy?"
+            dispatcher.utter_message(**render.contacts(plan, "escalation"))
+            say_review_due(store, dispatcher, [plan.escalation], area)
+        dispatcher.utter_message(**render.escalation_step(escalation, step, plan, store.areas(), store.cite))
+        running = step < last or plan.area is None
+        return remember_area(tracker, area) + [SlotSet(ESCALATION_STEP, step), SlotSet(ESCALATION_RUNNING, running)]
 
 
 class ActionListGuides(KnowledgeAction):

@@ -1,8 +1,11 @@
-"""The "am I worried?" form: validation, the questions built from knowledge,
-back, reset, the result and the copyable summary. The rules live in
-bot.triage; the order of questions in knowledge/triage/questions.yml."""
+"""The "am I worried?" form: typed and pressed answers, descriptions shown back
+for confirmation, corrections, back, reset, stop, the result and the copyable
+summary. What a typed message means is decided in bot/triage_turn.py, the rules
+in bot.triage, the order of questions in knowledge/triage/questions.yml."""
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -15,35 +18,70 @@ from actions.base import KnowledgeAction, current_area, knowledge_store
 from bot.clock import now
 from bot import render
 from bot.answers import interpret_answer, looks_like_a_question
+from bot.description import default_reader
 from bot.knowledge.store import KnowledgeStore
 from bot.triage import assess
-from bot.triage_flow import Question, answers_from_slots, default_questions, questions_for, skip_value
+from bot.triage_flow import (
+    Question,
+    answers_from_slots,
+    default_questions,
+    questions_for,
+    skip_value,
+    slot_for,
+)
+from bot.triage_turn import Turn, describe, understand
 
 AREA, ROLE, NO_ROLE = "area", "role", "not_given"
 DANGER = "triage_immediate_danger"
 NEEDS_PREFIX = "triage_need_"
 FACTORS, FACTORS_SELECTED = "triage_factors", "triage_factors_selected"
 RESULT = "triage_result"
+PENDING, CHECK, STOP_ASKED = "triage_pending", "triage_check", "triage_stop_asked"
+FORGET = "forget_conversation"
 # Intents whose text is read as a typed answer to the question being asked
 # (other intents are side questions, repairs or chit-chat, handled by rules).
 ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "dont_know", "nlu_fallback", "out_of_scope"})
 # Conversation repairs: never read as an answer (rules handle them).
 REPAIR_INTENTS = frozenset({"skip_question", "repeat_question", "explain_question", "human_handoff",
                             "go_back", "stop", "forget", "emergency"})
+# Slots the form's own reading has already settled: validation passes them through.
+SETTLED = frozenset({PENDING, FACTORS_SELECTED, CHECK, STOP_ASKED})
+# "I'm a teacher", "as the DSL": the practitioner saying what they are.
+_SELF = re.compile(r"\b(?:i am|i'm|i’m|im|as an?|as the|work as an?|we are|we're)\b(.{1,80})", re.IGNORECASE)
+
+
+def _pending(tracker: Tracker) -> dict[str, Any]:
+    pending = tracker.get_slot(PENDING)
+    return dict(pending) if isinstance(pending, dict) else {}
+
+
+def _with_pending(answers: dict[str, Any], pending: dict[str, Any]) -> dict[str, Any]:
+    """The nested answers dict with the waiting readings filled in (for what to ask next)."""
+    merged = {k: (dict(v) if isinstance(v, dict) else v) for k, v in answers.items()}
+    for key, reading in pending.items():
+        if key.startswith("needs."):
+            merged.setdefault("needs", {}).setdefault(key.split(".", 1)[1], reading["value"])
+        elif key != "factors":
+            merged.setdefault(key, reading["value"])
+    return merged
 
 
 def form_slots(tracker: Tracker) -> list[str]:
     """Every slot the form needs for the answers given so far, in order:
     the area, immediate danger, the (optional) role, then the questions of
-    knowledge/triage/questions.yml that apply to this child."""
+    knowledge/triage/questions.yml that apply to this child. A question whose
+    answer waits for confirmation is not asked; while any waits, the last
+    slot is the confirmation (`CHECK`)."""
     if tracker.get_slot(DANGER) == "yes":
         return [AREA, DANGER]
-    remaining = {q.slot for q in questions_for(answers_from_slots(tracker.slots))}
+    pending = _pending(tracker)
+    remaining = {q.slot for q in questions_for(_with_pending(answers_from_slots(tracker.slots), pending))}
     asked = [
         q.slot for q in default_questions().questions
         if q.slot != DANGER and (q.slot in remaining or tracker.get_slot(q.slot) is not None)
     ]
-    return [AREA, DANGER, ROLE] + asked
+    danger = [] if "immediate_danger" in pending and tracker.get_slot(DANGER) is None else [DANGER]
+    return [AREA, *danger, ROLE, *asked, *([CHECK] if pending else [])]
 
 
 def question_for_slot(slot: str) -> Question:
@@ -55,8 +93,85 @@ def triage_question(slot: Any) -> Question | None:
     return next((q for q in default_questions().questions if q.slot == slot), None)
 
 
+def question_for_slot_multiple(slot: str) -> bool:
+    question = triage_question(slot)
+    return bool(question and question.multiple)
+
+
+def _key_of(slot: str | None) -> str | None:
+    """The contract key asked in `slot` ("area" and "role" as they are)."""
+    if slot in (AREA, ROLE):
+        return slot
+    question = triage_question(slot)
+    return question.key if question else None
+
+
+def _slot_of(key: str) -> str:
+    return key if key in (AREA, ROLE) else slot_for(key)
+
+
+def _known(tracker: Tracker) -> dict[str, Any]:
+    """The answers recorded so far, by contract key, with the area and role."""
+    known = {q.key: tracker.get_slot(q.slot) for q in default_questions().questions
+             if tracker.get_slot(q.slot) is not None}
+    for slot in (AREA, ROLE):
+        if tracker.get_slot(slot) not in (None, NO_ROLE):
+            known[slot] = tracker.get_slot(slot)
+    return known
+
+
+def _role_in(text: str, asked: str | None) -> str | None:
+    """The role a message gives: the whole answer to the role question, else "I'm a ..."."""
+    store = knowledge_store()
+    if asked == ROLE:
+        role = store.role(text)
+        return role.id if role else None
+    said = _SELF.search(text)
+    role = store.role(said.group(1)) if said else None
+    return role.id if role else None
+
+
+_NOT_THIS = re.compile(r"\b(?:not|instead of|rather than)\s+[^,.;]+", re.IGNORECASE)
+
+
+def _area_in(text: str) -> str | None:
+    """The area a message names; "I meant Kingston, not Wakefield" names Kingston."""
+    store = knowledge_store()
+    area = store.resolve_area(text) or store.resolve_area(_NOT_THIS.sub(" ", text))
+    return area.id if area else None
+
+
+def _template(domain: DomainDict, name: str) -> str:
+    """The first text of a response in the domain (wording stays in the domain)."""
+    return str(domain.get("responses", {}).get(name, [{}])[0].get("text", ""))
+
+
+def answer_events(answers: dict[str, Any], tracker: Tracker) -> list[dict[str, Any]]:
+    """Slot events recording `answers` (by contract key). Factors read from a
+    description are added to the selection (the factors question still asks
+    "anything else?"); a new age clears the needs that no longer apply."""
+    events = []
+    for key, value in answers.items():
+        if key == "factors":
+            selected = list(tracker.get_slot(FACTORS_SELECTED) or [])
+            selected += [f for f in value if f not in selected]
+            events.append(SlotSet(FACTORS_SELECTED, selected))
+            if tracker.get_slot(FACTORS) is not None:  # the question was closed already
+                events.append(SlotSet(FACTORS, selected))
+        else:
+            events.append(SlotSet(_slot_of(key), value))
+    if "age_band" in answers:
+        rubric = default_questions().rubric
+        age = {"age_band": answers["age_band"]}
+        events += [
+            SlotSet(q.slot, None) for q in default_questions().questions
+            if q.domain and tracker.get_slot(q.slot) is not None and not rubric.domain_applies(q.domain, age)
+        ]
+    return events
+
+
 class ValidateTriageForm(FormValidationAction):
-    """Fills the triage slots from buttons or typed answers."""
+    """Fills the triage slots from buttons, typed answers and descriptions."""
 
     def name(self) -> str:
         return "validate_triage_form"
@@ -73,26 +188,122 @@ class ValidateTriageForm(FormValidationAction):
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        """A typed answer, for the question being asked: handed to validation only.
+        """What the latest message does to the triage (bot/triage_turn.py).
 
-        The slots' mappings are `custom`, so Rasa stores no raw text in them; what
-        validation returns (the value read from the text, or None) is all that is kept.
+        The slots' mappings are `custom`, so Rasa stores no raw text in them: the
+        requested slot gets the typed text only for validation to read (and keep
+        the value it read, or None); everything else set here is already a value.
+        An empty list lets the rules answer (a question, a repair, chit-chat).
         """
         slot = tracker.get_slot("requested_slot")
         if slot not in form_slots(tracker) or slot in tracker.slots_to_validate():
             return []
+        if _handled_already(tracker):
+            return []  # the form resumed after a repair ("no, carry on"): that message was answered
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         text = tracker.latest_message.get("text") or ""
+        pending = _pending(tracker)
+        if tracker.get_slot(STOP_ASKED):
+            if intent in ("affirm", "deny", "stop"):
+                return []  # the rules stop or carry on
+            if default_reader().wants_to_resume(text):  # "no, let's carry on", whatever its intent
+                dispatcher.utter_message(response="utter_triage_carry_on")
+                return [SlotSet(STOP_ASKED, False)]
+            stop_cleared = [SlotSet(STOP_ASKED, False)]
+        else:
+            stop_cleared = []
+        if intent in ("confirm_readings", "change_readings"):
+            return stop_cleared + self._reading_button(intent, text, pending, dispatcher, tracker, domain)
         if not text.strip() or text.startswith("/") or intent in REPAIR_INTENTS:
-            return []
-        if intent in ANSWER_INTENTS:
-            return [SlotSet(slot, text)]
-        # Another intent ("wandsworth" read as a toolkit question, "no, she's not
-        # in any danger"): still the answer when it is not a question and reads
-        # clearly as one; otherwise the form lets the rules answer it.
-        if looks_like_a_question(text) or not _reads_as_answer(slot, text):
-            return []
-        return [SlotSet(slot, text)]
+            return stop_cleared
+        asked = _key_of(slot)
+        if intent not in ANSWER_INTENTS and looks_like_a_question(text):
+            return stop_cleared
+        turn = understand(
+            text, asked=asked, answers=_known(tracker), pending=pending, reader=default_reader(),
+            questions=default_questions(), find_area=_area_in, find_role=lambda t: _role_in(t, asked),
+        )
+        events = self._turn_events(turn, slot, text, intent, pending, dispatcher, tracker, domain)
+        return stop_cleared + events if events or not stop_cleared else stop_cleared
+
+    def _turn_events(self, turn: Turn, slot: str, text: str, intent: str | None, pending: dict[str, Any],
+                     dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        reader, questions = default_reader(), default_questions()
+        if turn.kind == "confirm":
+            dispatcher.utter_message(response="utter_triage_readings_kept")
+            return answer_events(turn.answers, tracker) + [SlotSet(PENDING, None)]
+        if turn.kind == "change":
+            self._offer_changes(pending, dispatcher, domain)
+            return [SlotSet(PENDING, pending)]
+        if turn.kind == "correction":
+            changes = "; ".join(
+                f"{reader.label(k) if k not in (AREA, ROLE) else k.capitalize()}: {_title(k, turn.answers[k])}"
+                for k in turn.corrected
+            )
+            dispatcher.utter_message(response="utter_triage_corrected", changes=changes)
+            events = answer_events(turn.answers, tracker)
+            if turn.pending is not None:
+                events.append(SlotSet(PENDING, turn.pending or None))
+                if turn.pending:
+                    dispatcher.utter_message(response="utter_triage_readings",
+                                             readings=describe(turn.pending, reader, questions))
+            return events
+        if turn.kind == "description":
+            assert turn.pending is not None
+            dispatcher.utter_message(response="utter_triage_readings",
+                                     readings=describe(turn.pending, reader, questions))
+            skipped = [SlotSet(ROLE, NO_ROLE)] if slot == ROLE and ROLE not in turn.answers else []
+            waiting = dict(turn.pending)
+            if slot == FACTORS:
+                # Answering a later question closes the list, with the factors it names.
+                found = waiting.pop("factors", {}).get("value", [])
+                selected = list(tracker.get_slot(FACTORS_SELECTED) or [])
+                selected += [f for f in found if f not in selected]
+                skipped += [SlotSet(FACTORS_SELECTED, selected), SlotSet(FACTORS, selected)]
+            return answer_events(turn.answers, tracker) + skipped + [SlotSet(PENDING, waiting or None)]
+        if turn.kind == "resume":
+            dispatcher.utter_message(response="utter_triage_resume")
+            return [SlotSet(PENDING, pending or None)]
+        # plain, or nothing read: carrying on confirms the readings shown before.
+        asked = _key_of(slot)
+        events = answer_events({k: v for k, v in turn.answers.items() if k != asked}, tracker)
+        value = turn.answers.get(asked) if turn.kind == "plain" and asked else None
+        if question_for_slot_multiple(slot) and asked and value:
+            events += answer_events({asked: value}, tracker)  # more factors; the list stays open
+        elif value is not None and not question_for_slot_multiple(slot):
+            events.append(SlotSet(slot, value))
+        elif turn.kind == "plain" or intent in ANSWER_INTENTS:
+            events.append(SlotSet(slot, text))  # validation reads it, and says why when it cannot
+        if turn.kind == "plain" and pending:
+            events = answer_events({k: v["value"] for k, v in pending.items()}, tracker) + events
+            events.append(SlotSet(PENDING, None))
+        return events
+
+    def _reading_button(self, intent: str, text: str, pending: dict[str, Any], dispatcher: CollectingDispatcher,
+                        tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """"That's right", "Change something", or one reading chosen to change."""
+        if not pending:
+            return [SlotSet(PENDING, None)]
+        if intent == "confirm_readings":
+            dispatcher.utter_message(response="utter_triage_readings_kept")
+            return answer_events({k: v["value"] for k, v in pending.items()}, tracker) + [SlotSet(PENDING, None)]
+        chosen = _payload_field(text, "reading")
+        if chosen in pending:
+            dispatcher.utter_message(response="utter_triage_will_ask")
+            left = {k: v for k, v in pending.items() if k != chosen}
+            return [SlotSet(PENDING, left or None)]
+        self._offer_changes(pending, dispatcher, domain)
+        return [SlotSet(PENDING, pending)]
+
+    def _offer_changes(self, pending: dict[str, Any], dispatcher: CollectingDispatcher, domain: DomainDict) -> None:
+        reader = default_reader()
+        buttons = [
+            {"title": f"{reader.label(key)}: {_title(key, reading['value'])}",
+             "payload": "/change_readings" + json.dumps({"reading": key})}
+            for key, reading in pending.items()
+        ]
+        buttons.append({"title": "Keep them all", "payload": "/confirm_readings"})
+        dispatcher.utter_message(text=_template(domain, "utter_triage_which_change"), buttons=buttons)
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -100,6 +311,10 @@ class ValidateTriageForm(FormValidationAction):
         wanted = form_slots(tracker)
         updates: dict[str, Any] = {}
         for slot, value in tracker.slots_to_validate().items():
+            settled = slot in SETTLED or value is None or (slot == FACTORS and _factor_ids(value))
+            if settled or slot not in wanted and triage_question(slot) is not None:
+                updates[slot] = value  # already a value (or cleared): nothing to read
+                continue
             if slot not in wanted:
                 continue
             result = self._validate(slot, value, dispatcher, tracker)
@@ -122,6 +337,8 @@ class ValidateTriageForm(FormValidationAction):
             # The role is optional: an answer to the next question ("she's 8 months")
             # skips it and answers that question instead of being lost.
             return {ROLE: NO_ROLE, **_answer_for_next(text, tracker)}
+        if slot == CHECK:
+            return {CHECK: None}
         question = question_for_slot(slot)
         if question.multiple:
             return _add_factors(question.key, value, tracker, dispatcher)
@@ -131,23 +348,59 @@ class ValidateTriageForm(FormValidationAction):
         return {slot: reading.value}
 
 
+# Actions that run between a message and the form without answering it.
+_PASS_THROUGH = frozenset({"action_listen", "action_extract_slots", "triage_form", "validate_triage_form"})
+
+
+def _handled_already(tracker: Tracker) -> bool:
+    """True when another action answered the latest message before the form ran
+    again (a rule: "no, carry on", a side question): it is not read as an answer."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") not in _PASS_THROUGH:
+            return True
+    return False
+
+
+def _factor_ids(value: Any) -> bool:
+    """A list of factor ids (the factors question closed by the form itself)."""
+    ids = {o.value for o in default_questions().get("factors").options}
+    return isinstance(value, list) and all(isinstance(v, str) and v in ids for v in value)
+
+
+def _title(key: str, value: Any) -> str:
+    """An answer as its button titles ("Mostly not met"), never as a raw value."""
+    if key == AREA:
+        area = knowledge_store().resolve_area(str(value))
+        return area.name if area else str(value)
+    if key == ROLE:
+        role = knowledge_store().role(str(value))
+        return role.name if role else str(value)
+    titles = {o.value: o.title for o in default_questions().get(key).options}
+    if isinstance(value, list):
+        return ", ".join(titles.get(v, v) for v in value)
+    return titles.get(value, str(value))
+
+
+def _payload_field(text: str, name: str) -> Any:
+    """A field of a button payload such as /change_readings{"reading": "needs.health"}."""
+    body = text[text.find("{"):] if "{" in text else ""
+    try:
+        data = json.loads(body) if body else {}
+    except ValueError:
+        return None
+    return data.get(name) if isinstance(data, dict) else None
+
+
 def _answer_for_next(text: str, tracker: Tracker) -> dict[str, Any]:
     """The next question's slot and value when `text` clearly answers it, else nothing."""
     order = form_slots(tracker)
     following = [slot for slot in order[order.index(ROLE) + 1:] if tracker.get_slot(slot) is None]
-    if not following or following[0] in (AREA, ROLE) or question_for_slot(following[0]).multiple:
+    if not following or following[0] in (AREA, ROLE, CHECK) or question_for_slot(following[0]).multiple:
         return {}
     value = interpret_answer(question_for_slot(following[0]).key, text).value
     return {following[0]: value} if value is not None else {}
-
-
-def _reads_as_answer(slot: str, text: str) -> bool:
-    """Whether `text` gives a clear answer for `slot` (nothing is said to the user)."""
-    if slot == AREA:
-        return knowledge_store().resolve_area(text) is not None
-    if slot == ROLE:
-        return knowledge_store().role(text) is not None
-    return interpret_answer(question_for_slot(slot).key, text).value is not None
 
 
 def _as_text(value: Any) -> str:
@@ -211,8 +464,24 @@ class ActionTriageReset(KnowledgeAction):
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> list[dict[str, Any]]:
-        slots = [q.slot for q in default_questions().questions] + [FACTORS_SELECTED, RESULT]
-        return [SlotSet(slot, None) for slot in slots]
+        slots = [q.slot for q in default_questions().questions] + [FACTORS_SELECTED, RESULT, PENDING, STOP_ASKED]
+        events: list[dict[str, Any]] = [SlotSet(slot, None) for slot in slots]
+        events.append(SlotSet("escalation_running", False))
+        # The message that started it may already describe the child (and say the area or role).
+        text = tracker.latest_message.get("text") or ""
+        if not text.strip() or text.startswith("/") or looks_like_a_question(text):
+            return events
+        turn = understand(
+            text, asked=None, answers={k: v for k, v in _known(tracker).items() if k in (AREA, ROLE)},
+            pending={}, reader=default_reader(), questions=default_questions(),
+            find_area=_area_in, find_role=lambda t: _role_in(t, None),
+        )
+        events += [SlotSet(_slot_of(k), v) for k, v in turn.answers.items() if k in (AREA, ROLE)]
+        if turn.pending:
+            dispatcher.utter_message(response="utter_triage_readings",
+                                     readings=describe(turn.pending, default_reader(), default_questions()))
+            events.append(SlotSet(PENDING, turn.pending))
+        return events
 
 
 class ActionTriageBack(KnowledgeAction):
@@ -251,7 +520,9 @@ def _outcome(store: KnowledgeStore, tracker: Tracker, answers: dict[str, Any]) -
 
 
 class ActionTriageResult(KnowledgeAction):
-    """The level, the reasons, the notes and the area's next step."""
+    """The result as one message: the structured result as Rasa's `custom` payload
+    (`json_message`, drawn by the web chat and Teams), with its plain-text
+    fallback and buttons for REST and the terminal."""
 
     def name(self) -> str:
         return "action_triage_result"
@@ -261,8 +532,7 @@ class ActionTriageResult(KnowledgeAction):
         answers = answers_from_slots(tracker.slots)
         assessment, level, plan = _outcome(store, tracker, answers)
         role = store.role(str(tracker.get_slot(ROLE) or ""))
-        for message in render.triage_result(assessment, level, plan, role, store):
-            dispatcher.utter_message(**message)
+        dispatcher.utter_message(**render.triage_result(assessment, level, plan, role, store))
         return [SlotSet(RESULT, answers)]
 
 
@@ -323,3 +593,50 @@ class ActionTriageExplain(KnowledgeAction):
             met=f" Met looks like this: {question.what_met}" if question.what_met else "",
         )
         return []
+
+
+class ActionAskTriageCheck(KnowledgeAction):
+    """Nothing else to ask, but readings still wait: they are confirmed before the level."""
+
+    def name(self) -> str:
+        return "action_ask_triage_check"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> list[dict[str, Any]]:
+        readings = describe(_pending(tracker), default_reader(), default_questions())
+        dispatcher.utter_message(response="utter_ask_triage_check", readings=readings)
+        return []
+
+
+class ActionTriageAskStop(KnowledgeAction):
+    """"Stop" during the triage asks first; until then nothing is forgotten."""
+
+    def name(self) -> str:
+        return "action_triage_ask_stop"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_triage_ask_stop")
+        return [SlotSet(FORGET, False), SlotSet(STOP_ASKED, True)]
+
+
+class ActionTriageCarryOn(KnowledgeAction):
+    def name(self) -> str:
+        return "action_triage_carry_on"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_triage_carry_on")
+        return [SlotSet(STOP_ASKED, False)]
+
+
+class ActionTriageStopped(KnowledgeAction):
+    """"Yes, stop": the conversation is deleted when this turn is saved (bot/stores.py)."""
+
+    def name(self) -> str:
+        return "action_triage_stopped"
+
+    def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_stopped_and_forgotten")
+        return [SlotSet(STOP_ASKED, False), SlotSet(FORGET, True)]

@@ -137,6 +137,33 @@ async def our_conversation(session: aiohttp.ClientSession, url: str, latencies: 
     return sent
 
 
+# A typed triage, as a practitioner types it (a description first, then answers
+# in their own words): every message goes through the NLU pipeline and the
+# description reader, never a button payload.
+TYPED_TRIAGE = [
+    "health visitor in Coventry, worried about a 7 month old, often hungry and mum seems low",
+    "that's right", "no, she's not in danger", "no", "mostly, her clothes are dirty sometimes",
+    "fine, jabs are up to date", "fine", "good, mum is warm with her", "fine, lots of play",
+    "mum is very low", "that's all", "a few weeks", "nothing tried yet", "a little, she's unsettled",
+]
+
+
+async def typed_conversation(session: aiohttp.ClientSession, url: str, latencies: dict[str, list[float]],
+                             deadline: float, pace: float = 0.0) -> int:
+    """The typed triage above, from the start, repeated until the deadline."""
+    sent = 0
+    while time.monotonic() < deadline:
+        sender = f"typed-{uuid.uuid4().hex[:10]}"
+        for text in TYPED_TRIAGE:
+            if time.monotonic() >= deadline:
+                break
+            await think(pace)
+            seconds, _ = await post(session, url, sender, text)
+            latencies["typed"].append(seconds)
+            sent += 1
+    return sent
+
+
 async def baseline_conversation(session: aiohttp.ClientSession, url: str, latencies: dict[str, list[float]],
                                 deadline: float, pace: float = 0.0) -> int:
     """The baseline's phrases, a new conversation each round (as ours start a
@@ -156,7 +183,7 @@ async def baseline_conversation(session: aiohttp.ClientSession, url: str, latenc
 
 async def drive(conversation: Callable, url: str, concurrency: int, duration: float,
                 pace: float = 0.0) -> dict[str, Any]:
-    latencies: dict[str, list[float]] = {"triage": [], "question": [], "message": []}
+    latencies: dict[str, list[float]] = {"triage": [], "question": [], "message": [], "typed": []}
     connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
@@ -252,7 +279,8 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         "|---|---|---|---|---|",
     ]
     for label, stats in [("ours — questions", ours["sequential"].get("question")),
-                         ("ours — triage steps", ours["sequential"].get("triage")),
+                         ("ours — triage steps (buttons)", ours["sequential"].get("triage")),
+                         ("ours — typed triage answers", (ours.get("typed_triage") or {}).get("typed")),
                          ("ours — all", ours["sequential"].get("all")),
                          ("baseline", base["sequential"].get("message"))]:
         if stats:
@@ -261,6 +289,10 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         "",
         f"Median ratio ours / baseline: **{ratio(ours['sequential']['all']['median_ms'], base['sequential']['message']['median_ms'])}** "
         "(target ≤ 0.7).",
+        "",
+        f"Typed triage answers, median ratio ours / baseline: "
+        f"**{ratio(((ours.get('typed_triage') or {}).get('typed') or {}).get('median_ms'), base['sequential']['message']['median_ms'])}** "
+        "(budget ≤ 1.0).",
         "",
         "## Throughput (messages per second, closed loop)",
         "",
@@ -356,6 +388,7 @@ def main() -> None:
     try:
         asyncio.run(drive(our_conversation, mine.rest_url, 1, 5.0))  # warm-up
         ours["sequential"] = asyncio.run(drive(our_conversation, mine.rest_url, 1, duration * 2))
+        ours["typed_triage"] = asyncio.run(drive(typed_conversation, mine.rest_url, 1, duration))
         ours["throughput"] = {str(c): asyncio.run(drive(our_conversation, mine.rest_url, c, duration))
                               for c in concurrency}
         ours["practitioner_pace"] = asyncio.run(drive(our_conversation, mine.rest_url, 50, 60.0, pace=5.0))

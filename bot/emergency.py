@@ -183,7 +183,7 @@ def _deletes(word: str, depth: int) -> set[str]:
     return found
 
 
-class _Speller:
+class Speller:
     """Corrects unknown words to the nearest word of the signal file (symmetric delete)."""
 
     def __init__(self, vocabulary: Counter[str], matching: Matching) -> None:
@@ -276,7 +276,7 @@ class EmergencySignals:
             + [list(self._spellings.values())]
         ):
             vocabulary.update(_TOKEN.findall(_phrase(text)))
-        self._speller = _Speller(vocabulary, matching)
+        self._speller = Speller(vocabulary, matching)
         self._signal_words = frozenset(
             word
             for signal in signals

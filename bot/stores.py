@@ -125,10 +125,11 @@ FORGET_SLOT = "forget_conversation"
 
 
 def wants_forgetting(tracker: DialogueStateTracker) -> bool:
-    """True when the latest turn set the forget slot (see domain: it maps from the intent)."""
+    """True when the latest turn set the forget slot (see domain: it maps from the
+    intent), and did not unset it again ("stop" in the triage asks first)."""
     for event in reversed(tracker.events):
-        if isinstance(event, SlotSet) and event.key == FORGET_SLOT and event.value:
-            return True
+        if isinstance(event, SlotSet) and event.key == FORGET_SLOT:
+            return bool(event.value)
         if isinstance(event, UserUttered):
             return False
     return False

@@ -161,8 +161,20 @@ def test_typed_text_is_read_by_the_form_and_only_the_value_read_is_kept(text: st
              "requested_slot": "triage_age_band"}
     _, events = run(ValidateTriageForm(), tracker(text, "inform", slots=slots, active_loop="triage_form"))
     got = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
-    assert got["triage_age_band"] == expected
+    assert got.get("triage_age_band") == expected
     assert text not in [e.get("value") for e in events]
+
+
+def test_a_description_at_a_question_waits_to_be_confirmed() -> None:
+    """"[name] never has lunch" at the age question answers food, not age: shown back first."""
+    slots = {"area": "wakefield", "triage_immediate_danger": "no", "role": "not_given",
+             "requested_slot": "triage_age_band"}
+    messages, events = run(ValidateTriageForm(), tracker("[name] never has lunch", "inform", slots=slots,
+                                                           active_loop="triage_form"))
+    got = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert "triage_need_nutrition" not in got and got.get("triage_age_band") is None
+    assert got["triage_pending"]["needs.nutrition"]["value"] == "unmet"
+    assert messages[0]["response"] == "utter_triage_readings"
 
 
 def test_a_side_question_is_not_read_as_an_answer() -> None:

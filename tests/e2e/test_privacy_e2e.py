@@ -85,13 +85,16 @@ def test_bad_payload_values_get_a_clear_reply_and_no_traceback(assistant, payloa
     assert not any("Traceback" in log for log in logs(assistant))
 
 
-@pytest.mark.parametrize("words", ["forget this conversation", "stop"])
+@pytest.mark.parametrize("words", [["forget this conversation"], ["stop", "yes"]], ids=["forget", "stop"])
 def test_forget_and_stop_really_delete_the_conversation(assistant, words):
     chat = Conversation(assistant)
     chat.say("I'm worried about a pupil who is always hungry")
     chat.press(lambda b: '"oxfordshire"' in b["payload"])
     assert stored(assistant, chat.sender)
-    chat.say(words)
+    for said in words[:-1]:  # "stop" during the questions asks first, and deletes nothing yet
+        chat.say(said)
+        assert stored(assistant, chat.sender), "asking to stop must not delete before the answer"
+    chat.say(words[-1])
     assert "deleted" in chat.text.lower(), chat.transcript
     assert stored(assistant, chat.sender) == "", "the conversation is still in the tracker store"
     chat.say("what is neglect?")  # and the assistant carries on, afresh

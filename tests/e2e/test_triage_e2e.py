@@ -77,8 +77,29 @@ def test_back_and_stop(assistant):
     chat.say("go back")
     assert "danger" in chat.text.lower(), "\n".join(chat.transcript)
     chat.say("stop")
+    assert "do you want to stop" in chat.text.lower(), "stop asks first"
+    chat.say("no, carry on")
+    assert "danger" in chat.text.lower(), "carrying on asks the same question again"
+    chat.say("stop")
+    chat.say("yes")
     assert "stopped" in chat.text.lower()
     assert asked_after_danger
+
+
+def test_a_description_is_shown_back_then_only_what_is_missing_is_asked(assistant):
+    """The README's second transcript, typed turn by turn: keep it true."""
+    chat = Conversation(assistant)
+    chat.say("health visitor in Coventry, worried about a baby: 8 months, often hungry, "
+             "mum low and drinking, early help didn't stick")
+    shown = chat.text
+    for reading in ("From what you wrote", "Age: Under 1", "Food and nutrition: Mostly not met",
+                    "Alcohol or drug misuse", "Parent's mental health", "Improved, then slipped back"):
+        assert reading in shown, chat.transcript
+    assert "immediate danger" in shown, "the first question still missing is asked"
+    chat.say("no")
+    assert "disabled" in chat.text.lower(), "the age and the role were read, so they are not asked"
+    chat.say("sorry, actually she's 14 months")
+    assert "Changed: Age: 1-4 years" in chat.text, chat.transcript
 
 
 def test_a_side_question_mid_flow_is_answered_and_the_flow_resumes(assistant):

@@ -1,0 +1,69 @@
+"""A Rasa NLU component: a practitioner's description of a child, or a worry
+about one, starts the triage.
+
+"pregnant, often misses her antenatal appointments, mum still using" names a
+topic the classifier knows (pre-birth neglect), so it may be read as a request
+for guidance; but it asks nothing, and it gives two or more triage answers
+(bot/description.py `is_case`). Such a message is what the "am I worried?"
+questions are for, so its intent becomes `start_triage` (the triage then shows
+back what it read, bot/triage_turn.py). So does "I'm a teacher in Oxfordshire
+and I'm worried about a boy in my class", which the classifier may take for a
+statement of the area alone (the triage keeps the area and the role). A message that asks anything keeps its
+intent: an explicit question is answered first. Runs before EmergencyOverride,
+which has the last word.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.description import DescriptionReader, default_reader
+
+START_TRIAGE = "start_triage"
+# Intents a description never replaces: the emergency, the triage itself, and
+# what the practitioner asks of the conversation ("forget what I said about the baby").
+KEPT = frozenset({"emergency", START_TRIAGE, "forget", "stop", "go_back", "skip_question", "repeat_question",
+                  "explain_question", "human_handoff", "request_summary", "start_quiz"})
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class DescriptionIntent(GraphComponent):
+    """Sets `start_triage` for a message that describes a child and asks nothing."""
+
+    def __init__(self, reader: DescriptionReader) -> None:
+        self._reader = reader
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> DescriptionIntent:
+        return cls(default_reader())
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._describe(message)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def _describe(self, message: Message) -> None:
+        text: str | None = message.get(TEXT)
+        intent = message.get(INTENT) or {}
+        if not text or text.startswith("/") or intent.get("name") in KEPT:
+            return
+        if not (self._reader.is_case(text) or self._reader.states_worry(text)):
+            return
+        ranking = [{"name": START_TRIAGE, "confidence": 1.0}] + [
+            {**entry, "confidence": float(entry.get("confidence") or 0.0) / 2}
+            for entry in message.get(INTENT_RANKING_KEY) or []
+            if entry.get("name") != START_TRIAGE
+        ]
+        message.set(INTENT, {"name": START_TRIAGE, "confidence": 1.0}, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
