@@ -148,37 +148,31 @@ TYPED_TRIAGE = [
 ]
 
 
-async def typed_conversation(session: aiohttp.ClientSession, url: str, latencies: dict[str, list[float]],
-                             deadline: float, pace: float = 0.0) -> int:
-    """The typed triage above, from the start, repeated until the deadline."""
-    sent = 0
-    while time.monotonic() < deadline:
-        sender = f"typed-{uuid.uuid4().hex[:10]}"
-        for text in TYPED_TRIAGE:
-            if time.monotonic() >= deadline:
-                break
-            await think(pace)
-            seconds, _ = await post(session, url, sender, text)
-            latencies["typed"].append(seconds)
-            sent += 1
-    return sent
+def scripted(messages: Sequence[str], kind: str, prefix: str) -> Callable:
+    """A conversation that sends `messages` in order, from a new sender id each
+    round, until the deadline; latencies are recorded under `kind`."""
+
+    async def conversation(session: aiohttp.ClientSession, url: str, latencies: dict[str, list[float]],
+                           deadline: float, pace: float = 0.0) -> int:
+        sent = 0
+        while time.monotonic() < deadline:
+            sender = f"{prefix}-{uuid.uuid4().hex[:10]}"
+            for text in messages:
+                if time.monotonic() >= deadline:
+                    break
+                await think(pace)
+                seconds, _ = await post(session, url, sender, text)
+                latencies[kind].append(seconds)
+                sent += 1
+        return sent
+
+    return conversation
 
 
-async def baseline_conversation(session: aiohttp.ClientSession, url: str, latencies: dict[str, list[float]],
-                                deadline: float, pace: float = 0.0) -> int:
-    """The baseline's phrases, a new conversation each round (as ours start a
-    new conversation for each triage: a growing conversation gets slower)."""
-    sent = 0
-    while time.monotonic() < deadline:
-        sender = f"base-{uuid.uuid4().hex[:10]}"
-        for text in BASELINE_MESSAGES * 2:
-            if time.monotonic() >= deadline:
-                break
-            await think(pace)
-            seconds, _ = await post(session, url, sender, text)
-            latencies["message"].append(seconds)
-            sent += 1
-    return sent
+typed_conversation = scripted(TYPED_TRIAGE, "typed", "typed")
+# The baseline's phrases, a new conversation each round (as ours start a new
+# conversation for each triage: a growing conversation gets slower).
+baseline_conversation = scripted(BASELINE_MESSAGES * 2, "message", "base")
 
 
 async def drive(conversation: Callable, url: str, concurrency: int, duration: float,

@@ -33,10 +33,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, Extra, validator
+from pydantic import validator
 
 from bot.emergency import Matching, Speller
 from bot.triage_flow import QuestionSet, default_questions, phrase_tokens
+from bot.schema import StrictModel
 from bot.triage import read_yaml
 
 __all__ = ["DescriptionReader", "Reading", "default_reader", "LEVELS"]
@@ -59,20 +60,14 @@ class DescriptionError(ValueError):
     """knowledge/triage/description.yml is malformed."""
 
 
-class _Strict(BaseModel):
-    class Config:
-        extra = Extra.forbid
-        allow_mutation = False
-
-
-class _Domain(_Strict):
+class _Domain(StrictModel):
     topics: list[str]
     problems: list[str]
     strong: list[str]
     goods: list[str]
 
 
-class _Frequency(_Strict):
+class _Frequency(StrictModel):
     always: list[str]
     often: list[str]
     plenty: list[str]
@@ -81,12 +76,12 @@ class _Frequency(_Strict):
     never: list[str]
 
 
-class _Verdicts(_Strict):
+class _Verdicts(StrictModel):
     good: list[str]
     poor: list[str]
 
 
-class _Age(_Strict):
+class _Age(StrictModel):
     unborn: list[str]
     under_1: list[str]
     band_1_4: list[str]
@@ -100,19 +95,19 @@ class _Age(_Strict):
         fields = {"band_1_4": "1_4", "band_5_11": "5_11", "band_12_17": "12_17"}
 
 
-class _Numbered(_Strict):
+class _Numbered(StrictModel):
     recent: list[str]
     persistent: list[str]
 
 
-class _Duration(_Strict):
+class _Duration(StrictModel):
     single_episode: list[str]
     recent: list[str]
     persistent: list[str]
     numbered: _Numbered
 
 
-class _Lexicon(_Strict):
+class _Lexicon(StrictModel):
     review_date: date
     sources: list[str]
     clause_breaks: list[str]

@@ -7,8 +7,9 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Extra, validator
+from pydantic import validator
 
+from bot.schema import StrictModel
 from bot.triage import read_yaml
 from bot.triage_flow import phrase_tokens
 
@@ -19,18 +20,12 @@ class EscalationError(ValueError):
     """knowledge/learning/escalation.yml is malformed."""
 
 
-class _Strict(BaseModel):
-    class Config:
-        extra = Extra.forbid
-        allow_mutation = False
-
-
-class SourceRef(_Strict):
+class SourceRef(StrictModel):
     doc: str
     section: str
 
 
-class Step(_Strict):
+class Step(StrictModel):
     id: str
     title: str
     said: tuple[str, ...] = ()
@@ -47,7 +42,7 @@ class Step(_Strict):
         return " ".join(value.split())
 
 
-class Escalation(_Strict):
+class Escalation(StrictModel):
     id: str
     review_date: date
     progress: tuple[str, ...]
