@@ -17,6 +17,8 @@ from actions.base import (
     remember_area,
     say_review_due,
 )
+from actions.questions import ActionAnswerQuestion
+from bot.answers import looks_like_a_question
 from bot.clock import now
 from bot import render
 from bot.escalation import load_escalation
@@ -66,9 +68,14 @@ class ActionQuizAnswer(KnowledgeAction):
         if quiz.finished:
             dispatcher.utter_message(**render.quiz_not_running())
             return [SlotSet(QUIZ_RUNNING, False)]
-        if level is None:  # not a level from 1 to 4: ask again
+        if level is None:  # not a level from 1 to 4: answer a real question, then ask again
+            text = tracker.latest_message.get("text") or ""
+            intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+            events: list[dict[str, Any]] = []
+            if intent.startswith("ask_") and looks_like_a_question(text):
+                events = ActionAnswerQuestion().respond(store, dispatcher, tracker)
             dispatcher.utter_message(**render.quiz_question(quiz, store))
-            return []
+            return events
         feedback = quiz.answer(level)
         dispatcher.utter_message(**render.quiz_feedback(feedback))
         if quiz.finished:

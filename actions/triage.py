@@ -223,6 +223,8 @@ class ValidateTriageForm(FormValidationAction):
             text, asked=asked, answers=_known(tracker), pending=pending, reader=default_reader(),
             questions=default_questions(), find_area=_area_in, find_role=lambda t: _role_in(t, asked),
         )
+        if turn.kind == "none" and (looks_like_a_question(text) or default_reader().asks(text)):
+            return stop_cleared  # a question the classifier could not place: the guidance is searched
         events = self._turn_events(turn, slot, text, intent, pending, dispatcher, tracker, domain)
         return stop_cleared + events if events or not stop_cleared else stop_cleared
 

@@ -185,6 +185,15 @@ def test_a_side_question_is_not_read_as_an_answer() -> None:
     assert not [e for e in events if e.get("event") == "slot" and e["name"] != "requested_slot"]
 
 
+def test_a_question_read_as_an_answer_intent_is_left_to_the_rules() -> None:
+    """"before I answer, what's a CIN plan?" classified `inform`: not an answer, nothing is set."""
+    slots = {"area": "wakefield", "triage_immediate_danger": "no", "role": "not_given",
+             "requested_slot": "triage_age_band"}
+    _, events = run(ValidateTriageForm(), tracker("before I answer, what's a CIN plan?", "inform", slots=slots,
+                                                  active_loop="triage_form"))
+    assert not [e for e in events if e.get("event") == "slot" and e["name"] != "requested_slot"]
+
+
 def test_an_area_typed_as_an_alias_is_resolved() -> None:
     got = validate({}, "area", "Richmond")
     assert got["area"] == "kingston_richmond"
