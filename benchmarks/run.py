@@ -359,10 +359,18 @@ def main() -> None:
            "TF_CPP_MIN_LOG_LEVEL": "3"}
     results: dict[str, Any] = {"machine": machine(), "concurrency": concurrency, "ours": {}, "baseline": {}}
     ours, base = results["ours"], results["baseline"]
+    raw = ROOT / "results" / "benchmarks.json"
+
+    def save(phase: str) -> None:
+        """Each phase's figures are written as soon as they exist: a crash loses none."""
+        raw.parent.mkdir(exist_ok=True)
+        raw.write_text(json.dumps(results, indent=2))
+        print(f"measured: {phase} (so far in {raw})", flush=True)
 
     builds = [timed([sys.executable, "-m", "bot.knowledge", "build", "--out", str(workdir / "kb.db"),
                      "--spacy-out", str(workdir / "spacy")], ROOT, env)["s"] for _ in range(3)]
     ours["knowledge_build_s"] = statistics.median(builds)
+    save("knowledge build")
     if not args.quick:
         training = timed([RASA, "train", "--force", "--domain", "domain", "--out", str(workdir / "models")],
                          ROOT, env)
@@ -370,6 +378,7 @@ def main() -> None:
         baseline_dir = workdir / "baseline"
         baseline_dir.mkdir()
         base.update(make_baseline(baseline_dir, env))
+        save("training")
     results["action_result_validation"] = validation_cost()
 
     print("starting our assistant", flush=True)
@@ -382,15 +391,19 @@ def main() -> None:
     try:
         asyncio.run(drive(our_conversation, mine.rest_url, 1, 5.0))  # warm-up
         ours["sequential"] = asyncio.run(drive(our_conversation, mine.rest_url, 1, duration * 2))
+        save("sequential")
         ours["typed_triage"] = asyncio.run(drive(typed_conversation, mine.rest_url, 1, duration))
+        save("typed triage")
         ours["throughput"] = {str(c): asyncio.run(drive(our_conversation, mine.rest_url, c, duration))
                               for c in concurrency}
+        save("throughput")
         ours["practitioner_pace"] = asyncio.run(drive(our_conversation, mine.rest_url, 50, 60.0, pace=5.0))
         ours["long_conversation"] = asyncio.run(long_conversation(mine.rest_url))
         ours["rss_rasa_mb"] = rss_mb(mine.processes[1].pid)
         ours["rss_actions_mb"] = rss_mb(mine.processes[0].pid)
     finally:
         mine.stop()
+    save("ours")
 
     if not args.quick:
         print("starting the baseline", flush=True)
@@ -406,11 +419,11 @@ def main() -> None:
             base["rss_rasa_mb"] = rss_mb(baseline.processes[0].pid)
         finally:
             baseline.stop()
+        save("baseline")
 
         ours["scaled_throughput"] = scaled_throughput(workdir, concurrency, duration)
 
-    (ROOT / "results").mkdir(exist_ok=True)
-    (ROOT / "results" / "benchmarks.json").write_text(json.dumps(results, indent=2))
+    save("everything")
     if not args.quick:
         write_report(results, args.out)
         print(f"wrote {args.out}")
