@@ -20,9 +20,11 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.components.ranking import promote
 
 from bot.description import DescriptionReader, default_reader
 
@@ -60,10 +62,4 @@ class DescriptionIntent(GraphComponent):
             return
         if not (self._reader.is_case(text) or self._reader.states_worry(text)):
             return
-        ranking = [{"name": START_TRIAGE, "confidence": 1.0}] + [
-            {**entry, "confidence": float(entry.get("confidence") or 0.0) / 2}
-            for entry in message.get(INTENT_RANKING_KEY) or []
-            if entry.get("name") != START_TRIAGE
-        ]
-        message.set(INTENT, {"name": START_TRIAGE, "confidence": 1.0}, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        promote(message, START_TRIAGE)

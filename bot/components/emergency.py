@@ -32,6 +32,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components.ranking import promote
+
 from bot.description import default_reader
 from bot.emergency import DEFAULT_PATH, EmergencySignals
 
@@ -82,13 +84,7 @@ class EmergencyOverride(GraphComponent):
             if self._signals.ruled_out(text) or confidence < self._min_confidence or self._all_clear(text):
                 self._not_an_alarm(message)
             return
-        ranking = [{"name": EMERGENCY_INTENT, "confidence": 1.0}] + [
-            {**entry, "confidence": float(entry.get("confidence") or 0.0) / 2}
-            for entry in message.get(INTENT_RANKING_KEY) or []
-            if entry.get("name") != EMERGENCY_INTENT
-        ]
-        message.set(INTENT, {"name": EMERGENCY_INTENT, "confidence": 1.0}, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        promote(message, EMERGENCY_INTENT)
 
     @staticmethod
     def _all_clear(text: str) -> bool:
