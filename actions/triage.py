@@ -226,7 +226,7 @@ class ValidateTriageForm(FormValidationAction):
         if turn.kind == "none" and (looks_like_a_question(text) or default_reader().asks(text)):
             return stop_cleared  # a question the classifier could not place: the guidance is searched
         events = self._turn_events(turn, slot, text, intent, pending, dispatcher, tracker, domain)
-        return stop_cleared + events if events or not stop_cleared else stop_cleared
+        return stop_cleared + events
 
     def _turn_events(self, turn: Turn, slot: str, text: str, intent: str | None, pending: dict[str, Any],
                      dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
