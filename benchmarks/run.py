@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 
 import aiohttp
 
+from benchmarks import components
 from benchmarks.load import percentile
 from deploy.processes import ROOT, Assistant, make_assistant
 from tests.e2e.chat import LEVEL, next_payload
@@ -318,6 +319,19 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         f"| knowledge build (s, median of 3) | {cell(ours.get('knowledge_build_s'))} | — |",
         f"| action-result validation per call: Rasa's / prebuilt (ms) | {cell(val.get('rasa_ms'))} / {cell(val.get('prebuilt_ms'))} | — |",
         "",
+        "## The plain-Python steps of a typed message (benchmarks/components.py)",
+        "",
+        "Per call, over every NLU training example as a message (twice), and a 10,000-character message for "
+        "the redactor; the baseline column is its whole per-message latency, for scale.",
+        "",
+        "| step | n | median ms | p95 ms | baseline message, median ms |",
+        "|---|---|---|---|---|",
+    ]
+    for name, figures in (results.get("components") or {}).items():
+        lines.append(f"| {name.replace('_', ' ')} | {figures['n']} | {figures['median_ms']} | {figures['p95_ms']} | "
+                     f"{cell((base.get('sequential') or {}).get('message', {}).get('median_ms'))} |")
+    lines += [
+        "",
         "Raw figures: `results/benchmarks.json` (not committed; regenerate with the command above).",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -380,6 +394,8 @@ def main() -> None:
         base.update(make_baseline(baseline_dir, env))
         save("training")
     results["action_result_validation"] = validation_cost()
+    results["components"] = components.measure()
+    save("components")
 
     print("starting our assistant", flush=True)
     run_dir = workdir / "ours-run"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -321,19 +320,15 @@ def test_non_text_input_does_not_raise(redactor: Redactor) -> None:
     assert redactor.redact(12345).text == "12345"  # type: ignore[arg-type]
 
 
-def test_long_message_is_fast(redactor: Redactor) -> None:
+def test_a_long_message_is_redacted_throughout(redactor: Redactor) -> None:
+    """Every repeat of the details in a 10,000-character message goes (its cost is in benchmarks/components.py)."""
     chunk = "my pupil Tom Baker, DOB 12/05/2014, lives at 12 Acacia Avenue KT1 1AA, mum on 07700 900123. "
     message = (chunk * 120)[:10_000]
-    # CPU time of this process (best of 5), so that other work on a shared
-    # machine does not make the test flaky; a typical run takes about 25 ms
-    # (15 ms before the name lists and the dates in words).
-    timings = []
-    for _ in range(5):
-        start = time.process_time()
-        result = redactor.redact(message)
-        timings.append(time.process_time() - start)
-    assert min(timings) < 0.05, timings
-    assert "Baker" not in result.text and "07700" not in result.text
+    result = redactor.redact(message)
+    for detail in ("Baker", "07700", "12/05/2014", "KT1 1AA", "Acacia"):
+        assert detail not in result.text
+    assert result.text.count("[phone]") >= message.count("07700 900123")
+    assert "my pupil" in result.text
 
 
 # Text mixing ordinary words with identifying details, to exercise every rule.

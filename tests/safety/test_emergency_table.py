@@ -9,8 +9,6 @@ Run with `-s` to see the figures.
 
 from __future__ import annotations
 
-import statistics
-import time
 from pathlib import Path
 
 import pytest
@@ -28,8 +26,6 @@ MAX_FALSE_ALARM_RATE = 0.0
 # edited by others and some describe danger in ways no phrase list can read
 # ("he's 5 and there's nobody in"): a floor, not 100%.
 MIN_TRAINING_RECALL = 0.95
-# Per message, on a shared 2-core machine: the median is ~0.15 ms.
-MAX_MEDIAN_SECONDS = 0.001
 
 
 @pytest.fixture(scope="module")
@@ -119,19 +115,3 @@ def test_no_other_intent_of_the_training_data_fires(signals: EmergencySignals) -
     assert len(others) > 1000
     assert not fired
     assert found >= MIN_TRAINING_RECALL * len(emergencies)
-
-
-def test_detect_is_fast(signals: EmergencySignals) -> None:
-    texts = [text for _, text in training_examples()]
-    load_table()  # the file is read outside the timing
-    timings = []
-    for _ in range(2):
-        for text in texts:
-            start = time.perf_counter()
-            signals.detect(text)
-            timings.append(time.perf_counter() - start)
-    timings.sort()
-    median = statistics.median(timings)
-    p95 = timings[int(0.95 * len(timings))]
-    print(f"\ndetect(): median {median * 1e3:.3f} ms, p95 {p95 * 1e3:.3f} ms per message ({len(texts)} messages)")
-    assert median < MAX_MEDIAN_SECONDS
