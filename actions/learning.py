@@ -126,10 +126,10 @@ class ActionEscalation(KnowledgeAction):
             if step is None and intent in ("goodbye", "thank"):
                 dispatcher.utter_message(response=f"utter_{intent}")
                 return [SlotSet(ESCALATION_RUNNING, False)]
-            if step is None and intent == "start_triage" and area is not None:
+            if step is None and intent == "start_triage":  # a worry about a child, typed mid-way
                 dispatcher.utter_message(response="utter_escalation_or_triage",
                                          next_step=min(int(shown) + 1, last))
-                return [SlotSet(ESCALATION_RUNNING, False)]
+                return remember_area(tracker, area) + [SlotSet(ESCALATION_RUNNING, False)]
             # An area typed when it was asked for shows the same step, now with the area.
             step = step or int(shown)
         step = step or 1

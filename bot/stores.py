@@ -13,10 +13,17 @@
   message instead; `ping()` is what the readiness check calls. It also
   forgets: when a turn set the `forget_conversation` slot ("forget this
   conversation", "stop"), it deletes every stored event of that conversation
-  instead of saving the turn.
+  instead of saving the turn. And it keeps the session Rasa works on short
+  (`session_checkpoint`): on every message Rasa reads the whole current
+  session from the database, rebuilds every event and re-derives the dialogue
+  state from all of them, so a turn cost grew by about 1 ms per earlier turn
+  (py-spy, docs/benchmarks.md). Nothing is deleted: older sessions stay
+  stored, and readers that need the whole conversation (the web chat's
+  restore) read it with `retrieve_full_tracker`.
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import deque
@@ -26,7 +33,9 @@ from typing import Any
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
@@ -135,10 +144,54 @@ def wants_forgetting(tracker: DialogueStateTracker) -> bool:
     return False
 
 
+# A session this long (about ten questions and answers) is carried over into a
+# new one at the next message; the cost of a turn then stays near that of turn 10.
+CHECKPOINT_AFTER_EVENTS = 100
+
+
+def session_checkpoint(
+    tracker: DialogueStateTracker, domain: Domain, now: float, after_events: int = CHECKPOINT_AFTER_EVENTS
+) -> list[Event] | None:
+    """The events that start a new session carrying this one's state over, or None.
+
+    None unless the session is long, at rest between turns (the last action
+    listened, no form active: a form's own state lives in its events) and not
+    expired: an expired session is left to Rasa, which starts a fresh one
+    without carrying anything over (domain `session_config`). The events are
+    those of Rasa's own session start with the slots carried over: a session
+    start, every slot that differs from its initial value, then listening.
+    The forget slot is never carried: it belongs to the turn that set it.
+    """
+    if len(tracker.events) < after_events:
+        return None
+    last = tracker.events[-1]
+    if not isinstance(last, ActionExecuted) or last.action_name != ACTION_LISTEN_NAME:
+        return None
+    if tracker.active_loop_name or tracker.followup_action:
+        return None
+    last_message = tracker.get_last_event_for(UserUttered)
+    config = domain.session_config
+    if last_message is None or (
+        config.are_sessions_enabled() and now - last_message.timestamp > config.session_expiration_time * 60
+    ):
+        return None
+    # After every stored event, even if another replica's clock is a little ahead:
+    # Rasa finds the latest session by the timestamp of its start.
+    start = max([now] + [event.timestamp for event in tracker.events]) + 1e-6
+    carried = [
+        SlotSet(name, slot.value, timestamp=start)
+        for name, slot in tracker.slots.items()
+        if name != FORGET_SLOT and slot.value != slot.initial_value
+    ]
+    return [SessionStarted(timestamp=start), *carried, ActionExecuted(ACTION_LISTEN_NAME, timestamp=start)]
+
+
 class StrictSQLTrackerStore(SQLTrackerStore):
-    """SQLTrackerStore that refuses to run without a working database, and forgets on request."""
+    """SQLTrackerStore that refuses to run without a working database, forgets on
+    request and keeps the session Rasa reads short."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._checkpointing: set[str] = set()
         try:
             super().__init__(*args, **kwargs)
             self.ping(thorough=True)
@@ -175,6 +228,45 @@ class StrictSQLTrackerStore(SQLTrackerStore):
             return
         await super().save(tracker)
 
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The conversation's current session; a long one is first carried over into a new one.
+
+        Rasa's processor calls this under the conversation's lock, as the first
+        step of a turn, so the new session is written before anything else of
+        the turn. (Rasa's session is found by its start's timestamp; the
+        checkpoint's events are stored through Rasa's own `save`, which writes
+        the events the stored session does not have yet.)
+        """
+        tracker = await super().retrieve(sender_id)
+        if tracker is None or sender_id in self._checkpointing:
+            return tracker
+        checkpoint = session_checkpoint(tracker, self.domain, time.time())
+        if checkpoint is None:
+            return tracker
+        self._checkpointing.add(sender_id)  # an event broker's diff re-reads the stored session
+        try:
+            for event in checkpoint:
+                tracker.update(event)
+            await super().save(tracker)
+        finally:
+            self._checkpointing.discard(sender_id)
+        logger.debug("tracker store: a long session was carried over into a new one (%d events)", len(checkpoint))
+        return DialogueStateTracker.from_events(sender_id, checkpoint, self.domain.slots)
+
+    def latest_events(self, sender_id: str, limit: int = 100) -> list[Event]:
+        """The last `limit` stored events of a conversation, across sessions, oldest first
+        (what was offered in the latest turn, without rebuilding the whole session)."""
+        with self.session_scope() as session:
+            rows = (
+                session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .order_by(self.SQLEvent.id.desc())
+                .limit(limit)
+                .all()
+            )
+            dicts = [json.loads(row.data) for row in reversed(rows)]
+        return [event for event in (Event.from_parameters(data) for data in dicts) if event is not None]
+
     def forget(self, sender_id: str) -> int:
         """Delete every stored event of one conversation; return how many were deleted."""
         with self.session_scope() as session:
@@ -186,3 +278,22 @@ class StrictSQLTrackerStore(SQLTrackerStore):
             session.commit()
         logger.info("tracker store: a conversation was forgotten on request (%d events deleted)", deleted)
         return int(deleted)
+
+
+def unwrapped(store: Any) -> Any:
+    """The configured tracker store inside Rasa's wrappers (`FailSafeTrackerStore`, and
+    the agent's own), so that its own methods (`ping`, `latest_events`) can be called."""
+    for _ in range(2):
+        store = getattr(store, "_tracker_store", store)
+    return store
+
+
+async def latest_turn_events(store: Any, sender_id: str) -> list[Event]:
+    """The stored events of a conversation's latest turns: a short query where the store
+    has one, else the current session."""
+    latest = getattr(unwrapped(store), "latest_events", None)
+    if latest is not None:
+        return list(latest(sender_id))
+    tracker = await store.retrieve(sender_id)
+    return list(tracker.events) if tracker is not None else []
+

@@ -38,6 +38,8 @@ import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 
+from bot.stores import latest_turn_events
+
 import bot.logs
 import bot.redaction
 import bot.sanitise
@@ -194,11 +196,11 @@ async def offers_from_tracker_store(sender_id: str) -> Collection[str]:
 
     try:
         agent = getattr(Sanic.get_app().ctx, "agent", None)
-        tracker = await agent.tracker_store.retrieve(sender_id) if agent is not None else None
+        events = await latest_turn_events(agent.tracker_store, sender_id) if agent is not None else []
     except Exception as error:  # noqa: BLE001 - unknown means nothing was offered
         logger.warning("guard: cannot read what was offered (%s)", type(error).__name__)
         return frozenset()
-    return offered_payloads(tracker.events) if tracker is not None else frozenset()
+    return offered_payloads(events)
 
 
 def is_button_payload(text: str) -> bool:

@@ -15,6 +15,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.stores import unwrapped
+
 
 class HealthInput(InputChannel):
     """Not a conversation channel: it only reports whether this replica is ready."""
@@ -37,8 +39,7 @@ class HealthInput(InputChannel):
             agent = getattr(request.app.ctx, "agent", None)
             if agent is None or not agent.is_ready():
                 return response.json({"status": "loading"}, status=503)
-            store = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)
-            store = getattr(store, "_tracker_store", store)
+            store = unwrapped(agent.tracker_store)
             ping = getattr(store, "ping", None)
             if ping is not None:
                 try:

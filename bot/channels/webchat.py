@@ -328,7 +328,7 @@ async def history_from_tracker_store(sender_id: str) -> list[dict[str, Any]] | N
         agent = getattr(Sanic.get_app().ctx, "agent", None)
         if agent is None or agent.tracker_store is None:
             return None
-        tracker = await agent.tracker_store.retrieve(sender_id)
+        tracker = await agent.tracker_store.retrieve_full_tracker(sender_id)  # every session of it
     except Exception as error:  # noqa: BLE001 - the page then starts empty; the conversation is intact
         logger.warning("webchat: cannot read the conversation to restore it (%s)", type(error).__name__)
         return None

@@ -137,3 +137,28 @@ def test_the_readme_typed_transcript_stays_true(assistant):
         assert "didn't understand" not in chat.text, chat.transcript
     chat.say(README_TRANSCRIPT[-1])
     assert "Level 3" in chat.text and "024 7678 8555" in chat.text and "judgement" in chat.text, chat.transcript
+
+
+def test_a_long_conversation_keeps_its_state_across_carried_over_sessions(assistant):
+    """Past about a dozen questions the store carries the session over into a new one
+    (bot/stores.py): the area and the follow-ups still work, a typed triage still reaches
+    its level, and every turn is still stored."""
+    import sqlite3
+
+    chat = Conversation(assistant)
+    chat.say("whats the number for the mash in oxfordshire")
+    questions = ["what is neglect?", "what does was not brought mean?", "tips for a home visit",
+                 "what is GCP2", "what does a level 3 mean?"]
+    for number in range(15):
+        chat.say(questions[number % len(questions)])
+    chat.say("who do I call out of hours?")
+    assert "0800 833 408" in chat.text, chat.transcript  # Oxfordshire's, said 16 turns and a checkpoint ago
+    for text in README_TRANSCRIPT:
+        chat.say(text.replace(" in Coventry", ""))
+    assert "Level 3" in chat.text and "judgement" in chat.text, chat.transcript
+    with sqlite3.connect(assistant.tracker_db) as db:
+        starts, said = db.execute(
+            "select sum(type_name = 'session_started'), sum(type_name = 'user') from events where sender_id = ?",
+            (chat.sender,)).fetchone()
+    assert starts >= 2, "no session was carried over"
+    assert said == 1 + 15 + 1 + len(README_TRANSCRIPT)
