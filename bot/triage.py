@@ -734,9 +734,12 @@ def load_rubric(path: Path) -> Rubric:
     )
 
 
+_DEFAULT_RUBRIC_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "triage" / "rubric.yml"
+
+
 def default_rubric_path() -> Path:
-    """knowledge/triage/rubric.yml in this repository."""
-    return Path(__file__).resolve().parent.parent / "knowledge" / "triage" / "rubric.yml"
+    """knowledge/triage/rubric.yml in this repository (resolved once: it is asked for on every turn)."""
+    return _DEFAULT_RUBRIC_PATH
 
 
 @functools.cache

@@ -329,9 +329,13 @@ def load_questions(path: Path, rubric: Rubric) -> QuestionSet:
     )
 
 
+_DEFAULT_QUESTIONS_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "triage" / "questions.yml"
+
+
 def default_questions_path() -> Path:
-    """knowledge/triage/questions.yml in this repository."""
-    return Path(__file__).resolve().parent.parent / "knowledge" / "triage" / "questions.yml"
+    """knowledge/triage/questions.yml in this repository (resolved once: it was a fifth
+    of the action server's time on a typed triage turn)."""
+    return _DEFAULT_QUESTIONS_PATH
 
 
 @functools.cache

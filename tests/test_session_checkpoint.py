@@ -112,3 +112,14 @@ def test_what_was_offered_last_is_still_known_after_a_checkpoint(store: StrictSQ
     events = asyncio.run(latest_turn_events(store, "someone"))
     assert offered_payloads(events) == {BUTTONS[0]["payload"]}
     assert asyncio.run(latest_turn_events(store, "nobody")) == []
+
+
+def test_stored_events_are_rebuilt_as_rasa_rebuilds_them() -> None:
+    from rasa.shared.core.events import deserialise_events
+
+    from bot.stores import events
+
+    stored = [event.as_dict() for event in long_tracker(turns=2).events]
+    stored += [SessionStarted().as_dict(), ActiveLoop("triage_form").as_dict(), {"no": "event key"}]
+    assert events(stored) == deserialise_events(stored)
+    assert events([{"event": "not_an_event_type"}]) == []  # left out (and logged), never a crash

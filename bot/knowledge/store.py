@@ -189,6 +189,13 @@ class KnowledgeStore:
     def areas(self) -> list[Area]:
         return self._models(Area, "SELECT data FROM areas ORDER BY name")
 
+    def _area_phrases(self) -> list[tuple[str, Area]]:
+        """Every area's id, name and aliases, normalised once (the store never changes)."""
+        key = ("area phrases",)
+        if key not in self._decoded:
+            self._decoded[key] = [(normalise(p), a) for a in self.areas() for p in (a.id, a.name, *a.aliases)]
+        return self._decoded[key]
+
     def area(self, area_id: str) -> Area | None:
         return self._model(Area, "SELECT data FROM areas WHERE id = ?", area_id)
 
@@ -200,8 +207,7 @@ class KnowledgeStore:
         wanted = normalise(text)
         if not wanted:
             return None
-        areas = self.areas()
-        phrases = [(normalise(p), a) for a in areas for p in (a.id, a.name, *a.aliases)]
+        phrases = self._area_phrases()
         exact = {a.id: a for p, a in phrases if p == wanted}
         if exact:
             return next(iter(exact.values())) if len(exact) == 1 else None
