@@ -33,6 +33,6 @@ run-scaled: ## Run two replicas + nginx on PostgreSQL and Redis (see README, Sca
 	@source scripts/common.sh && setup && "$$PY" -m deploy.scaled --replicas 2 --port 8080
 
 benchmark: ## Measure latency, throughput, memory and training time against a rasa init baseline
-	@source scripts/common.sh && setup && "$$PY" -m benchmarks.run
+	@source scripts/common.sh && setup && ensure_debian_packages nginx-light && "$$PY" -m benchmarks.run
 
 .PHONY: help run shell test setup knowledge train teams-package purge run-scaled benchmark

@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import KnowledgeAction, current_area, remember_area, say_review_due
 from bot.clock import now
+from bot.stated_time import stated_time
 from bot import render
 from bot.knowledge.store import KnowledgeStore
 
@@ -27,8 +28,9 @@ class ActionAnswerContact(KnowledgeAction):
             dispatcher.utter_message(**render.ask_area(store.areas(), payload_intent="ask_contact",
                                                         question="contact"))
             return []
-        plan = store.contacts(area.id, now())
-        dispatcher.utter_message(**render.contacts(plan, route_key))
+        stated = stated_time(tracker.latest_message.get("text") or "", now())
+        plan = store.contacts(area.id, stated.when if stated else now())
+        dispatcher.utter_message(**render.contacts(plan, route_key, stated=stated is not None))
         shown = getattr(plan, route_key, None) if route_key else None
         say_review_due(store, dispatcher, [shown or plan.now_route], area)
         return remember_area(tracker, area)

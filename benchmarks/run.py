@@ -196,13 +196,13 @@ async def drive(conversation: Callable, url: str, concurrency: int, duration: fl
     return result
 
 
-async def long_conversation(url: str, turns: int = 110) -> dict[str, float]:
+async def long_conversation(url: str, messages: Sequence[str] = QUESTIONS, turns: int = 110) -> dict[str, float]:
     """Latency of the first and of the hundredth turns of one conversation."""
     sender = f"long-{uuid.uuid4().hex[:8]}"
     seconds: list[float] = []
     async with aiohttp.ClientSession() as session:
         for turn in range(turns):
-            took, _ = await post(session, url, sender, QUESTIONS[turn % len(QUESTIONS)])
+            took, _ = await post(session, url, sender, messages[turn % len(messages)])
             seconds.append(took)
     first, hundredth = statistics.median(seconds[:10]), statistics.median(seconds[95:105])
     return {"turns_1_10_median_ms": round(first * 1000, 1), "turns_96_105_median_ms": round(hundredth * 1000, 1),
@@ -302,6 +302,7 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         lines.append(f"| {c} | {cell(one)} | {cell(scaled)} | {cell(b)} | {ratio(best, b)} |")
     pace = ours.get("practitioner_pace") or {}
     long = ours.get("long_conversation") or {}
+    base_long = base.get("long_conversation") or {}
     val = results.get("action_result_validation") or {}
     lines += [
         "",
@@ -311,7 +312,10 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         "|---|---|---|",
         f"| 50 conversations at a practitioner's pace (a message every 5 s): p95 ms | {cell((pace.get('all') or {}).get('p95_ms'))} | — |",
         f"| same: median ms | {cell((pace.get('all') or {}).get('median_ms'))} | — |",
-        f"| turn 1–10 vs turn 96–105 of one conversation, median ms | {cell(long.get('turns_1_10_median_ms'))} → {cell(long.get('turns_96_105_median_ms'))} (×{cell(long.get('ratio'))}) | — |",
+        f"| turn 1–10 vs turn 96–105 of one conversation, median ms | {cell(long.get('turns_1_10_median_ms'))} → "
+        f"{cell(long.get('turns_96_105_median_ms'))} (×{cell(long.get('ratio'))}) | "
+        f"{cell(base_long.get('turns_1_10_median_ms'))} → {cell(base_long.get('turns_96_105_median_ms'))} "
+        f"(×{cell(base_long.get('ratio'))}) |",
         f"| RSS, Rasa server (MB) | {cell(ours.get('rss_rasa_mb'))} | {cell(base.get('rss_rasa_mb'))} |",
         f"| RSS, action server (MB) | {cell(ours.get('rss_actions_mb'))} | — |",
         f"| training, full (s) | {cell(ours.get('train_s'))} | {cell(base.get('init_and_train_s'))} (incl. `rasa init`) |",
@@ -432,6 +436,7 @@ def main() -> None:
             base["sequential"] = asyncio.run(drive(baseline_conversation, baseline.rest_url, 1, duration * 2))
             base["throughput"] = {str(c): asyncio.run(drive(baseline_conversation, baseline.rest_url, c, duration))
                                   for c in concurrency}
+            base["long_conversation"] = asyncio.run(long_conversation(baseline.rest_url, BASELINE_MESSAGES))
             base["rss_rasa_mb"] = rss_mb(baseline.processes[0].pid)
         finally:
             baseline.stop()
@@ -452,7 +457,10 @@ def scaled_throughput(workdir: Path, concurrency: list[int], duration: float) ->
     from deploy.scaled import psql, services_missing, start_scaled
 
     if services_missing():
-        print("PostgreSQL or Redis not reachable: no scaled figures", file=sys.stderr)
+        print("SKIPPED the scaled phase: PostgreSQL or Redis not reachable (no scaled figures)", file=sys.stderr)
+        return None
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        print("SKIPPED the scaled phase: nginx is not installed (apt-get install nginx-light)", file=sys.stderr)
         return None
     name = f"neglect_bench_{uuid.uuid4().hex[:6]}"
     psql(f"CREATE DATABASE {name}")

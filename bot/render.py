@@ -71,28 +71,34 @@ def describe_route(route: Route) -> str:
     return line
 
 
-def _when(plan: ContactPlan) -> str:
+def _when(plan: ContactPlan, stated: bool = False) -> str:
+    """The time the route is for: now, or the time the practitioner gave (said back to them)."""
     local = plan.local_time.strftime("%H:%M on %A")
     state = "within" if plan.in_office_hours else "outside"
     assumed = "" if plan.office_hours_known else " (office hours assumed: " + plan.office_hours_note + ")"
+    if stated:
+        return f"For {local} (UK time), the time you gave: {state} office hours{assumed}."
     return f"It is {local} (UK time), {state} office hours{assumed}."
 
 
-def contacts(plan: ContactPlan, route_key: str | None) -> Message:
-    """The route asked for (or the right one for the time of day) for an area."""
+def contacts(plan: ContactPlan, route_key: str | None, stated: bool = False) -> Message:
+    """The route asked for (or the right one for the time of day) for an area; `stated`
+    when the plan is for a time the practitioner gave rather than now."""
     assert plan.area is not None
     wanted = getattr(plan, route_key, None) if route_key else None
     lines = [f"{plan.area.name}:"]
     if isinstance(wanted, Route):
+        if stated:
+            lines.append(_when(plan, stated))
         lines.append(describe_route(wanted))
         if wanted.how:
             lines.append(wanted.how)
         if route_key == "front_door" and not plan.in_office_hours and plan.out_of_hours:
-            lines.append("Out of hours now — " + describe_route(plan.out_of_hours))
+            lines.append(("Out of hours then — " if stated else "Out of hours now — ") + describe_route(plan.out_of_hours))
         source = wanted.citation
     else:
-        lines.append(_when(plan))
-        lines.append("Call now: " + describe_route(plan.now_route))
+        lines.append(_when(plan, stated))
+        lines.append(("Call: " if stated else "Call now: ") + describe_route(plan.now_route))
         if plan.now_route.how:
             lines.append(plan.now_route.how)
         for extra in (plan.front_door, plan.out_of_hours, plan.early_help):

@@ -86,6 +86,21 @@ ensure_model() {
   echo "$want" > "$ROOT/models/.fingerprint"
 }
 
+# Debian packages some steps drive (Chromium for the web chat tests, nginx for the
+# scaled set-up), installed with apt-get when missing; as root only.
+ensure_debian_packages() {
+  local missing=() package command
+  for package in "$@"; do
+    command="${package%-light}"
+    command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || missing+=("$package")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return
+  log "installing ${missing[*]} from Debian's packages"
+  [ "$(id -u)" = 0 ] || die "this needs ${missing[*]}: run 'sudo apt-get install ${missing[*]}'"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null \
+    || die "could not install ${missing[*]} with apt-get"
+}
+
 setup() {
   ensure_venv
   build_knowledge

@@ -9,15 +9,7 @@ setup
 
 # Debian packages the tests drive: Chromium (web chat in a real browser) and
 # nginx (the load balancer of the scaled set-up).
-missing=()
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
-if [ "${#missing[@]}" -gt 0 ]; then
-  log "installing ${missing[*]} from Debian's packages for the tests"
-  [ "$(id -u)" = 0 ] || die "the tests need ${missing[*]}: run 'sudo apt-get install ${missing[*]}'"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null \
-    || die "could not install ${missing[*]} with apt-get"
-fi
+ensure_debian_packages chromium nginx-light
 
 cd "$ROOT"
 exec "$PY" -m pytest "$@"

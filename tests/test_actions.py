@@ -119,6 +119,18 @@ def test_contact_routing_follows_the_time_of_day(monkeypatch, area, when, number
     assert number in text_of(messages)
 
 
+@pytest.mark.parametrize("text, number, said", [
+    ("oxfordshire number, it's 7pm on a friday", "0800 833 408", "19:00 on Friday"),
+    ("who do I call in oxfordshire at the weekend?", "0800 833 408", "12:00 on Saturday"),
+    ("oxfordshire number for tuesday morning", "0345 050 7666", "10:00 on Tuesday"),
+])
+def test_a_time_the_practitioner_states_picks_the_route_and_is_said(text, number, said) -> None:
+    """At a weekday 11am, a stated evening or weekend gets the out-of-hours team, and the
+    reply says which time it used; a stated office-hours time gets the front door."""
+    messages, _ = run(ActionAnswerContact(), tracker(text, "ask_contact", area_entity("oxfordshire")))
+    assert number in text_of(messages) and f"For {said} (UK time), the time you gave" in text_of(messages)
+
+
 def test_a_number_not_known_is_said_to_be_not_known() -> None:
     messages, _ = run(ActionAnswerContact(), tracker("wandsworth mash number", "ask_contact",
                                                       area_entity("wandsworth")))
