@@ -62,19 +62,24 @@ class Stats:
                    round(percentile(list(seconds), 0.99) * 1000, 1))
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MB."""
-    total = 0
+def rss_each_mb(pid: int) -> list[float]:
+    """Resident memory of a process and of each of its children (Sanic workers), in MB."""
+    sizes = []
     pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
                                                     text=True).stdout.split()]
     for p in pids:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+                    sizes.append(round(int(line.split()[1]) / 1024, 1))
         except FileNotFoundError:
             pass
-    return round(total / 1024, 1)
+    return sizes
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children together, in MB."""
+    return round(sum(rss_each_mb(pid)), 1)
 
 
 def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float]:
@@ -265,8 +270,10 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         f"{m['cores']} cores, {m['memory_gb']} GB, Python {m['python']}, {m['os']}. A shared machine: "
         "figures vary from run to run by 10–20 %; the ratios in one run are what to compare.",
         "",
-        "Baseline: a default `rasa init` assistant (Rasa's default configuration), trained and started the "
-        "same way (one `rasa run` process, REST, SQLite tracker store, no action server).",
+        "Ours: as `make run` starts it (one Sanic worker per core sharing a SQLite lock store, SQLite "
+        "tracker store, the action server). Baseline: a default `rasa init` assistant (Rasa's default "
+        "configuration), trained and started with `rasa run` (one process: Rasa allows one worker with its "
+        "in-memory lock store), REST, SQLite tracker store, no action server.",
         "",
         "## Latency per message, sequential (one conversation at a time)",
         "",
@@ -316,7 +323,11 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         f"{cell(long.get('turns_96_105_median_ms'))} (×{cell(long.get('ratio'))}) | "
         f"{cell(base_long.get('turns_1_10_median_ms'))} → {cell(base_long.get('turns_96_105_median_ms'))} "
         f"(×{cell(base_long.get('ratio'))}) |",
-        f"| RSS, Rasa server (MB) | {cell(ours.get('rss_rasa_mb'))} | {cell(base.get('rss_rasa_mb'))} |",
+        f"| RSS, Rasa server, all its processes (MB) | {cell(ours.get('rss_rasa_mb'))} "
+        f"({cell(ours.get('rasa_processes'))} processes: a main one and its Sanic workers) | "
+        f"{cell(base.get('rss_rasa_mb'))} (one process) |",
+        f"| RSS, largest single Rasa process (MB) | {cell(ours.get('rss_rasa_largest_process_mb'))} | "
+        f"{cell(base.get('rss_rasa_mb'))} |",
         f"| RSS, action server (MB) | {cell(ours.get('rss_actions_mb'))} | — |",
         f"| training, full (s) | {cell(ours.get('train_s'))} | {cell(base.get('init_and_train_s'))} (incl. `rasa init`) |",
         f"| training peak RSS (MB) | {cell(ours.get('train_peak_rss_mb'))} | {cell(base.get('peak_rss_mb'))} |",
@@ -420,6 +431,8 @@ def main() -> None:
         ours["practitioner_pace"] = asyncio.run(drive(our_conversation, mine.rest_url, 50, 60.0, pace=5.0))
         ours["long_conversation"] = asyncio.run(long_conversation(mine.rest_url))
         ours["rss_rasa_mb"] = rss_mb(mine.processes[1].pid)
+        ours["rss_rasa_largest_process_mb"] = max(rss_each_mb(mine.processes[1].pid))
+        ours["rasa_processes"] = len(rss_each_mb(mine.processes[1].pid))
         ours["rss_actions_mb"] = rss_mb(mine.processes[0].pid)
     finally:
         mine.stop()

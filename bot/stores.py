@@ -1,4 +1,11 @@
-"""Tracker and lock stores for the scaled set-up (several Rasa replicas).
+"""Tracker and lock stores: the embedded default and the scaled set-up.
+
+- `SQLiteLockStore` (the embedded default, one machine): the conversation
+  locks in a small SQLite file, so that the Sanic workers of one Rasa server
+  (separate processes, one per core) never handle two messages of one
+  conversation at once. Rasa's in-memory lock store is per process, so Rasa
+  allows one worker only with it. Every read-modify-write of a lock is one
+  `BEGIN IMMEDIATE` transaction: atomic across processes.
 
 - `AtomicRedisLockStore`: Rasa's open-source RedisLockStore reads a lock,
   changes it in Python and writes it back (RasaHQ/rasa#9213), so two replicas
@@ -26,15 +33,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sqlite3
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from rasa.core.lock import Ticket, TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
@@ -123,6 +133,84 @@ class AtomicRedisLockStore(RedisLockStore):
 
     def delete_lock(self, conversation_id: str) -> None:
         self.red.delete(self._key(conversation_id, "tickets"))
+
+
+class SQLiteLockStore(LockStore):
+    """Conversation locks shared by the processes of one machine, in a SQLite file.
+
+    Configure in endpoints: `lock_store: {type: bot.stores.SQLiteLockStore, db: <path>}`.
+    Each process opens its own connection (a forked worker must not share its
+    parent's). Rasa's base class reads a lock, changes it in Python and saves
+    it; here each of those sequences runs inside one write transaction.
+    """
+
+    def __init__(self, endpoint_config: EndpointConfig | None = None, db: str | None = None) -> None:
+        path = db or (endpoint_config.kwargs.get("db") if endpoint_config is not None else None)
+        if not path:
+            raise ValueError("SQLiteLockStore needs `db`: the path of its SQLite file")
+        self.path = Path(str(path))
+        self._connection: sqlite3.Connection | None = None
+        self._pid = -1
+        self._depth = 0
+        self._open()  # fails at start, not at the first message, on a path that cannot be written
+
+    def _open(self) -> sqlite3.Connection:
+        if self._connection is None or self._pid != os.getpid():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, data TEXT NOT NULL)")
+            self._connection, self._pid, self._depth = connection, os.getpid(), 0
+        return self._connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; nested calls (cleanup -> finish_serving) join the outer one."""
+        connection = self._open()
+        if self._depth:
+            self._depth += 1
+            try:
+                yield connection
+            finally:
+                self._depth -= 1
+            return
+        connection.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield connection
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        finally:
+            self._depth = 0
+
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
+        row = self._open().execute("SELECT data FROM locks WHERE conversation_id = ?", (conversation_id,)).fetchone()
+        return TicketLock.from_dict(json.loads(row[0])) if row else None
+
+    def save_lock(self, lock: TicketLock) -> None:
+        self._open().execute("INSERT OR REPLACE INTO locks (conversation_id, data) VALUES (?, ?)",
+                             (lock.conversation_id, lock.dumps()))
+
+    def delete_lock(self, conversation_id: str) -> None:
+        self._open().execute("DELETE FROM locks WHERE conversation_id = ?", (conversation_id,))
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        with self._transaction():
+            return super().issue_ticket(conversation_id, lock_lifetime)
+
+    def update_lock(self, conversation_id: str) -> None:
+        with self._transaction():
+            super().update_lock(conversation_id)
+
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+        with self._transaction():
+            super().finish_serving(conversation_id, ticket_number)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        with self._transaction():
+            super().cleanup(conversation_id, ticket_number)
 
 
 class TrackerStoreUnreachable(SystemExit):
@@ -223,6 +311,7 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         try:
             super().__init__(*args, **kwargs)
             self.ping(thorough=True)
+            self._share_between_processes()
         except Exception as error:
             logger.critical("tracker store unusable: %s", type(error).__name__)
             raise TrackerStoreUnreachable(
@@ -248,6 +337,16 @@ class StrictSQLTrackerStore(SQLTrackerStore):
                 result = connection.execute(sa.text("PRAGMA quick_check")).scalar()
                 if result != "ok":
                     raise RuntimeError(f"the SQLite tracker database failed its integrity check: {result}")
+
+    def _share_between_processes(self) -> None:
+        """For SQLite: write-ahead logging, so that one worker's reads never wait
+        for another's write (a property of the file, set once)."""
+        import sqlalchemy as sa
+
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            with self.engine.connect() as connection:
+                connection.execute(sa.text("PRAGMA journal_mode=WAL"))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the turn, or, when it asked to forget the conversation, delete all of it."""

@@ -133,6 +133,11 @@ class Assistant:
             self.processes.remove(proc)
 
 
+def default_workers() -> int:
+    """Sanic workers for a Rasa server, as `make run` chooses them: one per core, at most 4."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def make_assistant(workdir: Path, extra_env: dict[str, str] | None = None) -> Assistant:
     port, actions_port = free_port(), free_port()
     tracker_db = workdir / "tracker.db"
@@ -140,6 +145,8 @@ def make_assistant(workdir: Path, extra_env: dict[str, str] | None = None) -> As
     env.update(
         ACTION_SERVER_URL=f"http://127.0.0.1:{actions_port}/webhook",
         TRACKER_DB=str(tracker_db),
+        LOCK_DB=str(workdir / "locks.db"),
+        SANIC_WORKERS=str(default_workers()),
         KNOWLEDGE_DB=str(ROOT / "build" / "knowledge.db"),
         SANIC_HOST="127.0.0.1",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",

@@ -116,7 +116,9 @@ def start_scaled(workdir: Path, replicas: int = 2, port: int | None = None,
     actions.start_actions()
     members = []
     for _ in range(replicas):
-        replica = make_assistant(workdir, {**settings, "ACTION_SERVER_URL": actions.env["ACTION_SERVER_URL"]})
+        # A replica is the unit of scale here: one worker each (nginx spreads the load).
+        replica = make_assistant(workdir, {**settings, "ACTION_SERVER_URL": actions.env["ACTION_SERVER_URL"],
+                                           "SANIC_WORKERS": "1"})
         replica.endpoints = "endpoints.scaled.yml"
         replica.start_rasa()
         members.append(replica)

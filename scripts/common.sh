@@ -101,6 +101,14 @@ ensure_debian_packages() {
     || die "could not install ${missing[*]} with apt-get"
 }
 
+# Sanic workers for the Rasa server: one per core, at most 4.
+default_workers() {
+  local cores
+  cores="$(nproc 2>/dev/null || echo 1)"
+  if [ "$cores" -gt 4 ]; then cores=4; fi
+  echo "$cores"
+}
+
 setup() {
   ensure_venv
   build_knowledge

@@ -9,6 +9,9 @@ PORT="${PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:$ACTIONS_PORT/webhook}"
 export TRACKER_DB="${TRACKER_DB:-$ROOT/build/tracker.db}"
+export LOCK_DB="${LOCK_DB:-$ROOT/build/locks.db}"
+# One Sanic worker per core (each loads the model: about 0.8 GB each).
+export SANIC_WORKERS="${SANIC_WORKERS:-$(default_workers)}"
 export KNOWLEDGE_DB="${KNOWLEDGE_DB:-$ROOT/build/knowledge.db}"
 # The action server binds to loopback too unless told otherwise.
 export SANIC_HOST="${ACTIONS_HOST:-127.0.0.1}"

@@ -881,7 +881,9 @@
     return;
   }
 
-  socket = window.io({ path: socketPath });
+  // WebSocket only: one connection that stays with one Sanic worker (long-polling
+  // requests could reach different workers, which do not share socket.io sessions).
+  socket = window.io({ path: socketPath, transports: ["websocket"] });
   socket.on("connect", function () {
     showStatus("");
     // A reconnect resumes with the token in memory; a reloaded page with the stored one.
