@@ -20,6 +20,9 @@ setup: ## Create .venv, build the knowledge database, train if needed
 knowledge: ## Validate knowledge/ and rebuild the database and the spaCy pipeline
 	@source scripts/common.sh && ensure_venv && build_knowledge
 
+knowledge-report: ## List the content past its review date (and any error)
+	@source scripts/common.sh && ensure_venv && "$$PY" -m bot.knowledge check
+
 train: ## Retrain the model now, even if nothing changed
 	@source scripts/common.sh && ensure_venv && build_knowledge && rm -f models/.fingerprint && ensure_model
 
@@ -35,4 +38,4 @@ run-scaled: ## Run two replicas + nginx on PostgreSQL and Redis (see README, Sca
 benchmark: ## Measure latency, throughput, memory and training time against a rasa init baseline
 	@source scripts/common.sh && setup && ensure_debian_packages nginx-light && "$$PY" -m benchmarks.run
 
-.PHONY: help run shell test setup knowledge train teams-package purge run-scaled benchmark
+.PHONY: help run shell test setup knowledge knowledge-report train teams-package purge run-scaled benchmark

@@ -65,9 +65,28 @@ ensure_venv() {
   echo "$want" > "$stamp_file"
 }
 
+# Third-party output (warnings, Rasa's and TensorFlow's logs) goes to build/logs/
+# unless VERBOSE=1; a step that fails shows the end of its log.
+LOG_DIR="$ROOT/build/logs"
+verbose() { [ "${VERBOSE:-0}" = 1 ]; }
+
+quietly() {  # quietly <log name> <command...>
+  local name="$1"; shift
+  if verbose; then "$@"; return; fi
+  mkdir -p "$LOG_DIR"
+  if ! "$@" >"$LOG_DIR/$name.log" 2>&1; then
+    tail -n 30 "$LOG_DIR/$name.log" >&2
+    die "$name failed (whole output: $LOG_DIR/$name.log)"
+  fi
+}
+
 build_knowledge() {
   log "building the knowledge database and the spaCy pipeline from knowledge/"
-  (cd "$ROOT" && "$PY" -m bot.knowledge build)
+  if verbose; then
+    (cd "$ROOT" && "$PY" -m bot.knowledge build)
+  else
+    (cd "$ROOT" && PYTHONWARNINGS=ignore "$PY" -m bot.knowledge build --brief)
+  fi
 }
 
 model_fingerprint() {
@@ -81,8 +100,9 @@ ensure_model() {
     log "training data unchanged: reusing $(ls -t "$ROOT"/models/*.tar.gz | head -n1)"
     return
   fi
-  log "training the model (training data or config changed)"
-  (cd "$ROOT" && "$VENV/bin/rasa" train --quiet --domain domain --fixed-model-name neglect-assistant --out models)
+  log "training the model (training data or config changed; about 2 minutes)"
+  (cd "$ROOT" && quietly training "$VENV/bin/rasa" train --quiet --domain domain \
+    --fixed-model-name neglect-assistant --out models)
   echo "$want" > "$ROOT/models/.fingerprint"
 }
 

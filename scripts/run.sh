@@ -27,7 +27,7 @@ if [ -n "${RASA_API_TOKEN:-}" ]; then
 fi
 
 cd "$ROOT"
-"$PY" -m bot.knowledge verify "$KNOWLEDGE_DB"
+"$PY" -m bot.knowledge verify "$KNOWLEDGE_DB" >/dev/null  # says what to do, on stderr, if it fails
 
 pids=()
 stop() {
@@ -38,15 +38,26 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$VENV/bin/rasa" run actions --port "$ACTIONS_PORT" --actions actions &
+# The servers' own output (Rasa's and TensorFlow's logs, third-party warnings)
+# goes to build/logs/ unless VERBOSE=1. Nothing a practitioner types is logged.
+mkdir -p "$LOG_DIR"
+server_output() {  # server_output <name>: where a server's output goes
+  if verbose; then echo /dev/stdout; else echo "$LOG_DIR/$1.log"; fi
+}
+"$VENV/bin/rasa" run actions --port "$ACTIONS_PORT" --actions actions >>"$(server_output actions)" 2>&1 &
 pids+=($!)
 "$VENV/bin/rasa" run --interface "$HOST" --port "$PORT" --model models/neglect-assistant.tar.gz \
-  --endpoints endpoints.yml --credentials "$credentials" "${api_args[@]}" &
+  --endpoints endpoints.yml --credentials "$credentials" "${api_args[@]}" >>"$(server_output rasa)" 2>&1 &
 pids+=($!)
 
-log "starting (loading the model takes about a minute)"
+log "starting $SANIC_WORKERS worker(s) and the action server (loading the model takes about a minute)"
 until curl -fsS "http://$HOST:$PORT/" >/dev/null 2>&1; do
-  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || die "a server exited during start-up (see above)"; done
+  for pid in "${pids[@]}"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      verbose || tail -n 30 "$LOG_DIR/rasa.log" "$LOG_DIR/actions.log" >&2
+      die "a server exited during start-up (logs: $LOG_DIR)"
+    fi
+  done
   sleep 1
 done
 log "ready"
@@ -54,6 +65,7 @@ cat <<MSG
   Web chat:  http://$HOST:$PORT/webhooks/webchat/
   REST:      curl -s http://$HOST:$PORT/webhooks/rest/webhook -d '{"sender": "me", "message": "hello"}'
   Terminal:  make shell (in another terminal, while this runs)
+  Logs:      $LOG_DIR/ (VERBOSE=1 make run shows them here)
   Ctrl-C stops both servers.
 MSG
 wait -n "${pids[@]}"

@@ -85,3 +85,17 @@ def test_cli_search(minimal: Path, tmp_path: Path, capsys: pytest.CaptureFixture
     assert "item_one" in capsys.readouterr().out
     assert main(["search", "anything", "--db", str(tmp_path / "missing.db")]) == 1
     assert "python -m bot.knowledge build" in capsys.readouterr().err
+
+
+def test_a_brief_build_summarises_the_content_past_its_review_date(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """`make run` builds with --brief: one line for the stale items, which `check` lists."""
+    knowledge = Path(__file__).resolve().parents[1] / "knowledge"
+    args = ["--knowledge", str(knowledge), "build", "--out", str(tmp_path / "kb.db"),
+            "--spacy-out", str(tmp_path / "nlp")]
+    assert main(args + ["--brief"]) == 0
+    brief = capsys.readouterr()
+    assert main(["--knowledge", str(knowledge), "check"]) == 0
+    listed = capsys.readouterr().err.count("past: stale")
+    assert "warning:" not in brief.err and brief.out.count("\n") == 1
+    assert listed == 0 or f"{listed} item(s) past their review date: `make knowledge-report` lists them" in brief.out

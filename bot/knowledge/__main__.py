@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd = commands.add_parser("build", help="validate, then build the database and the spaCy pipeline")
     build_cmd.add_argument("--out", type=Path, default=root / "build" / "knowledge.db")
     build_cmd.add_argument("--spacy-out", type=Path, default=root / "build" / "spacy_en_neglect")
+    build_cmd.add_argument("--brief", action="store_true",
+                           help="one line for the content past its review date (`check` lists it)")
     commands.add_parser("check", help="validate only; exit 1 on errors, print warnings")
     verify_cmd = commands.add_parser("verify", help="check that a built database opens; exit 1 naming the fix if not")
     verify_cmd.add_argument("db", type=Path, nargs="?", default=root / "build" / "knowledge.db")
@@ -51,11 +53,16 @@ def main(argv: list[str] | None = None) -> int:
             _print_report(refused.report.errors, refused.report.warnings)
             print(f"build refused: {len(refused.report.errors)} error(s); nothing written", file=sys.stderr)
             return 1
-        _print_report([], report.warnings)
+        if not args.brief:
+            _print_report([], report.warnings)
         from bot.spacy_pipeline import build_pipeline  # spaCy loads slowly: only when building
 
         build_pipeline(args.knowledge, args.spacy_out)
-        print(f"built {args.out} and {args.spacy_out} ({len(report.warnings)} warning(s))")
+        if args.brief:
+            past = f"; {len(report.warnings)} item(s) past their review date: `make knowledge-report` lists them"
+            print(f"built {args.out.name} and {args.spacy_out.name}{past if report.warnings else ''}")
+        else:
+            print(f"built {args.out} and {args.spacy_out} ({len(report.warnings)} warning(s))")
         return 0
     try:
         store = KnowledgeStore.open(args.db)
