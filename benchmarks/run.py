@@ -9,7 +9,8 @@ throughput at 1, 10 and 50 concurrent conversations (one process each, and
 ours scaled to two replicas behind nginx when PostgreSQL and Redis are up);
 50 conversations at a practitioner's pace (a message every 5 s); turn 1 vs
 turn 100 of one conversation; the action-result validation before and after
-our prebuilt validator; RSS of every process. Writes docs/benchmarks.md and
+our prebuilt validator; RSS of every process. Ours and the baseline run side by side
+and take turns, so that a shared machine's drift meets both. Writes docs/benchmarks.md and
 results/benchmarks.json. Not a test: the figures are reported, not asserted.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,22 @@ def rss_each_mb(pid: int) -> list[float]:
         except FileNotFoundError:
             pass
     return sizes
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional memory of a process and its children together, in MB: memory the
+    forked workers share is counted once, where their RSS counts it in each."""
+    total = 0
+    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                    text=True).stdout.split()]
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except (FileNotFoundError, PermissionError):
+            pass
+    return round(total / 1024, 1)
 
 
 def rss_mb(pid: int) -> float:
@@ -181,24 +198,62 @@ typed_conversation = scripted(TYPED_TRIAGE, "typed", "typed")
 baseline_conversation = scripted(BASELINE_MESSAGES * 2, "message", "base")
 
 
-async def drive(conversation: Callable, url: str, concurrency: int, duration: float,
-                pace: float = 0.0) -> dict[str, Any]:
-    latencies: dict[str, list[float]] = {"triage": [], "question": [], "message": [], "typed": []}
+@dataclass
+class Block:
+    """Latencies by kind, messages sent and seconds taken, of one or more runs of a conversation."""
+
+    latencies: dict[str, list[float]] = field(
+        default_factory=lambda: {"triage": [], "question": [], "message": [], "typed": []})
+    messages: int = 0
+    seconds: float = 0.0
+
+    def add(self, other: Block) -> None:
+        for kind, values in other.latencies.items():
+            self.latencies[kind] += values
+        self.messages += other.messages
+        self.seconds += other.seconds
+
+    def summary(self) -> dict[str, Any]:
+        every = [x for values in self.latencies.values() for x in values]
+        result: dict[str, Any] = {"messages": self.messages,
+                                  "throughput_msg_s": round(self.messages / self.seconds, 1) if self.seconds else 0.0,
+                                  "all": Stats.of(every).__dict__ if every else None}
+        for kind, values in self.latencies.items():
+            if values:
+                result[kind] = Stats.of(values).__dict__
+        return result
+
+
+async def run_block(conversation: Callable, url: str, concurrency: int, duration: float,
+                    pace: float = 0.0) -> Block:
+    block = Block()
     connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         started = time.monotonic()
         deadline = started + duration
-        counts = await asyncio.gather(*(conversation(session, url, latencies, deadline, pace)
+        counts = await asyncio.gather(*(conversation(session, url, block.latencies, deadline, pace)
                                         for _ in range(concurrency)))
-        elapsed = time.monotonic() - started
-    every = [x for values in latencies.values() for x in values]
-    result: dict[str, Any] = {"messages": sum(counts), "throughput_msg_s": round(sum(counts) / elapsed, 1),
-                              "all": Stats.of(every).__dict__ if every else None}
-    for kind, values in latencies.items():
-        if values:
-            result[kind] = Stats.of(values).__dict__
-    return result
+        block.seconds = time.monotonic() - started
+    block.messages = sum(counts)
+    return block
+
+
+async def drive(conversation: Callable, url: str, concurrency: int, duration: float,
+                pace: float = 0.0) -> dict[str, Any]:
+    return (await run_block(conversation, url, concurrency, duration, pace)).summary()
+
+
+def interleaved(sides: dict[str, tuple[Callable, str]], concurrency: int, duration: float,
+                rounds: int = 3) -> dict[str, dict[str, Any]]:
+    """Each side (a conversation and the URL it is sent to) in turn, `rounds` times,
+    `duration / rounds` seconds a time: a shared machine's speed drifts within minutes,
+    and alternating makes every side meet the same drift, so their ratio holds."""
+    totals = {name: Block() for name in sides}
+    for _ in range(rounds):
+        for name, (conversation, url) in sides.items():
+            totals[name].add(asyncio.run(run_block(conversation, url, concurrency, duration / rounds)))
+    return {name: block.summary() for name, block in totals.items()}
 
 
 async def long_conversation(url: str, messages: Sequence[str] = QUESTIONS, turns: int = 110) -> dict[str, float]:
@@ -294,11 +349,16 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         "",
         f"Typed triage answers, median ratio ours / baseline: "
         f"**{ratio(((ours.get('typed_triage') or {}).get('typed') or {}).get('median_ms'), base['sequential']['message']['median_ms'])}** "
-        "(budget ≤ 1.0).",
+        "(budget ≤ 1.0); p95 ratio "
+        f"**{ratio(((ours.get('typed_triage') or {}).get('typed') or {}).get('p95_ms'), base['sequential']['message']['p95_ms'])}** "
+        "(target ≤ 1.5).",
+        "",
+        "Ours and the baseline run side by side and take turns (four rounds for the sequential figures, two "
+        "for each level of throughput), so that the machine's drift meets both.",
         "",
         "## Throughput (messages per second, closed loop)",
         "",
-        "| concurrent conversations | ours, one process | ours, 2 replicas + nginx | baseline, one process | ours (best) / baseline |",
+        "| concurrent conversations | ours, `make run` (a worker per core) | ours, 2 replicas + nginx | baseline, one process | ours (best) / baseline |",
         "|---|---|---|---|---|",
     ]
     for c in results["concurrency"]:
@@ -328,6 +388,8 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         f"{cell(base.get('rss_rasa_mb'))} (one process) |",
         f"| RSS, largest single Rasa process (MB) | {cell(ours.get('rss_rasa_largest_process_mb'))} | "
         f"{cell(base.get('rss_rasa_mb'))} |",
+        f"| PSS, Rasa server, all its processes (MB; shared pages counted once) | {cell(ours.get('pss_rasa_mb'))} | "
+        f"{cell(base.get('pss_rasa_mb'))} |",
         f"| RSS, action server (MB) | {cell(ours.get('rss_actions_mb'))} | — |",
         f"| training, full (s) | {cell(ours.get('train_s'))} | {cell(base.get('init_and_train_s'))} (incl. `rasa init`) |",
         f"| training peak RSS (MB) | {cell(ours.get('train_peak_rss_mb'))} | {cell(base.get('peak_rss_mb'))} |",
@@ -412,49 +474,56 @@ def main() -> None:
     results["components"] = components.measure()
     save("components")
 
-    print("starting our assistant", flush=True)
+    print("starting our assistant" + ("" if args.quick else " and the baseline"), flush=True)
     run_dir = workdir / "ours-run"
     run_dir.mkdir()
     mine = make_assistant(run_dir)
     mine.start_actions()
     mine.start_rasa()
-    mine.wait_ready()
+    baseline = None
+    if not args.quick:
+        baseline_dir = workdir / "baseline"
+        baseline_endpoints(baseline_dir)
+        baseline = start_baseline(baseline_dir, env)
     try:
-        asyncio.run(drive(our_conversation, mine.rest_url, 1, 5.0))  # warm-up
-        ours["sequential"] = asyncio.run(drive(our_conversation, mine.rest_url, 1, duration * 2))
-        save("sequential")
-        ours["typed_triage"] = asyncio.run(drive(typed_conversation, mine.rest_url, 1, duration))
-        save("typed triage")
-        ours["throughput"] = {str(c): asyncio.run(drive(our_conversation, mine.rest_url, c, duration))
-                              for c in concurrency}
+        mine.wait_ready()
+        sides: dict[str, tuple[Callable[..., Any], str]] = {
+            "ours": (our_conversation, mine.rest_url), "typed": (typed_conversation, mine.rest_url)}
+        if baseline is not None:
+            baseline.wait_ready()
+            sides["baseline"] = (baseline_conversation, baseline.rest_url)
+        interleaved(sides, 1, 5.0, rounds=1)  # warm-up
+        # Both servers are up and take turns, so that the machine's drift meets both.
+        sequential = interleaved(sides, 1, duration * 2, rounds=4)
+        ours["sequential"], ours["typed_triage"] = sequential["ours"], sequential["typed"]
+        base["sequential"] = sequential.get("baseline") or {}
+        save("sequential and typed triage")
+        loads = {name: side for name, side in sides.items() if name != "typed"}
+        ours["throughput"], base["throughput"] = {}, {}
+        for c in concurrency:
+            figures = interleaved(loads, c, duration, rounds=2)
+            ours["throughput"][str(c)] = figures["ours"]
+            if "baseline" in figures:
+                base["throughput"][str(c)] = figures["baseline"]
         save("throughput")
         ours["practitioner_pace"] = asyncio.run(drive(our_conversation, mine.rest_url, 50, 60.0, pace=5.0))
         ours["long_conversation"] = asyncio.run(long_conversation(mine.rest_url))
         ours["rss_rasa_mb"] = rss_mb(mine.processes[1].pid)
         ours["rss_rasa_largest_process_mb"] = max(rss_each_mb(mine.processes[1].pid))
         ours["rasa_processes"] = len(rss_each_mb(mine.processes[1].pid))
+        ours["pss_rasa_mb"] = pss_mb(mine.processes[1].pid)
         ours["rss_actions_mb"] = rss_mb(mine.processes[0].pid)
-    finally:
-        mine.stop()
-    save("ours")
-
-    if not args.quick:
-        print("starting the baseline", flush=True)
-        baseline_dir = workdir / "baseline"
-        baseline_endpoints(baseline_dir)
-        baseline = start_baseline(baseline_dir, env)
-        baseline.wait_ready()
-        try:
-            asyncio.run(drive(baseline_conversation, baseline.rest_url, 1, 5.0))
-            base["sequential"] = asyncio.run(drive(baseline_conversation, baseline.rest_url, 1, duration * 2))
-            base["throughput"] = {str(c): asyncio.run(drive(baseline_conversation, baseline.rest_url, c, duration))
-                                  for c in concurrency}
+        if baseline is not None:
             base["long_conversation"] = asyncio.run(long_conversation(baseline.rest_url, BASELINE_MESSAGES))
             base["rss_rasa_mb"] = rss_mb(baseline.processes[0].pid)
-        finally:
+            base["pss_rasa_mb"] = pss_mb(baseline.processes[0].pid)
+    finally:
+        mine.stop()
+        if baseline is not None:
             baseline.stop()
-        save("baseline")
+    save("ours and the baseline")
 
+    if not args.quick:
         ours["scaled_throughput"] = scaled_throughput(workdir, concurrency, duration)
 
     save("everything")
