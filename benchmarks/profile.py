@@ -92,7 +92,8 @@ def main() -> None:
     assistant.wait_ready()
     recorders: list[subprocess.Popen[bytes]] = []
     servers = {"actions": assistant.processes[0].pid, "rasa": assistant.processes[1].pid}
-    commands = [[str(PY_SPY), "record", "--pid", str(pid), "--format", "raw", "--rate", "200",
+    # --subprocesses: the Rasa server's Sanic workers are children of the process started.
+    commands = [[str(PY_SPY), "record", "--pid", str(pid), "--format", "raw", "--rate", "200", "--subprocesses",
                  "--output", str(out / f"profile-{name}.txt")] for name, pid in servers.items()]
     try:
         if args.concurrency:
