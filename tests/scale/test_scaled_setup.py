@@ -122,7 +122,8 @@ def test_conversations_complete_when_a_replica_stops(scaled):
 
 
 def test_an_unreachable_tracker_database_stops_the_server(tmp_path):
-    env = scaled_env({"DB_PORT": str(free_port()), "DB_NAME": DB_NAME, "REDIS_DB": REDIS_DB})
+    # One worker, as start_scaled runs each replica.
+    env = scaled_env({"DB_PORT": str(free_port()), "DB_NAME": DB_NAME, "REDIS_DB": REDIS_DB, "SANIC_WORKERS": "1"})
     replica = make_assistant(tmp_path, env)
     replica.endpoints = "endpoints.scaled.yml"
     replica.start_rasa()
