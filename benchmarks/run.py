@@ -63,35 +63,31 @@ class Stats:
                    round(percentile(list(seconds), 0.99) * 1000, 1))
 
 
-def rss_each_mb(pid: int) -> list[float]:
-    """Resident memory of a process and of each of its children (Sanic workers), in MB."""
+def _memory_each_mb(pid: int, proc_file: str, field: str) -> list[float]:
+    """A memory `field` ("VmRSS:", "Pss:") of a process and of each of its children
+    (Sanic workers), read from /proc/<pid>/<proc_file>, in MB."""
     sizes = []
     pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
                                                     text=True).stdout.split()]
     for p in pids:
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{p}/{proc_file}").read_text().splitlines():
+                if line.startswith(field):
                     sizes.append(round(int(line.split()[1]) / 1024, 1))
-        except FileNotFoundError:
+        except (FileNotFoundError, PermissionError):
             pass
     return sizes
+
+
+def rss_each_mb(pid: int) -> list[float]:
+    """Resident memory of a process and of each of its children, in MB."""
+    return _memory_each_mb(pid, "status", "VmRSS:")
 
 
 def pss_mb(pid: int) -> float:
     """Proportional memory of a process and its children together, in MB: memory the
     forked workers share is counted once, where their RSS counts it in each."""
-    total = 0
-    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
-                                                    text=True).stdout.split()]
-    for p in pids:
-        try:
-            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-        except (FileNotFoundError, PermissionError):
-            pass
-    return round(total / 1024, 1)
+    return round(sum(_memory_each_mb(pid, "smaps_rollup", "Pss:")), 1)
 
 
 def rss_mb(pid: int) -> float:
