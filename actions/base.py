@@ -24,6 +24,7 @@ from bot.clock import now
 from bot.knowledge.store import KnowledgeStore, KnowledgeUnavailable
 from bot.knowledge.models import Area
 from bot.review_note import Reviewed, review_due
+from bot.topics import TopicRanker
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,13 @@ def knowledge_store() -> KnowledgeStore:
     """The process's knowledge store, opened on first use."""
     path = Path(os.environ.get("KNOWLEDGE_DB", ROOT / "build" / "knowledge.db"))
     return KnowledgeStore.open(path)
+
+
+@lru_cache(maxsize=1)
+def topic_ranker() -> TopicRanker:
+    """The topic ranker over the process's knowledge store, trained on first use (about a second)."""
+    store = knowledge_store()
+    return TopicRanker(store.guidance(), store.lexicon())
 
 
 def named_area(store: KnowledgeStore, tracker: Tracker) -> Area | None:

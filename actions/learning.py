@@ -20,7 +20,7 @@ from actions.base import (
 from actions.questions import ActionAnswerQuestion
 from bot.answers import looks_like_a_question
 from bot.clock import now
-from bot import render
+from bot import render, topics
 from bot.escalation import load_escalation
 from bot.knowledge.store import KnowledgeStore
 from bot.quiz import QuizRound, Scenario, level_in, load_scenarios
@@ -72,7 +72,7 @@ class ActionQuizAnswer(KnowledgeAction):
             text = tracker.latest_message.get("text") or ""
             intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
             events: list[dict[str, Any]] = []
-            if intent.startswith("ask_") and looks_like_a_question(text):
+            if intent == topics.INTENT and looks_like_a_question(text):
                 events = ActionAnswerQuestion().respond(store, dispatcher, tracker)
             dispatcher.utter_message(**render.quiz_question(quiz, store))
             return events

@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.contacts import ActionAnswerContact
 from actions.base import (
     ROOT,
     KnowledgeAction,
@@ -18,10 +19,12 @@ from actions.base import (
     named_area,
     remember_area,
     say_review_due,
+    topic_ranker,
 )
-from bot import out_of_scope, render
+from bot import out_of_scope, render, topics
 from bot.clock import now
 from bot.context import AREA_STATEMENT, is_area_statement, local_route_key
+from bot.knowledge.models import Area
 from bot.knowledge.store import KnowledgeStore
 from bot.redaction import NameLists
 
@@ -41,10 +44,15 @@ class ActionAnswerQuestion(KnowledgeAction):
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> list[dict[str, Any]]:
-        intent = tracker.latest_message.get("intent", {}).get("name", "")
+        text = tracker.latest_message.get("text") or ""
         area = current_area(store, tracker)
+        ranked = topic_ranker().rank(text)
+        if not topics.is_sure(ranked) and render.route_asked(store.lexicon(), tracker.latest_message.get("entities", [])):
+            return ActionAnswerContact().respond(store, dispatcher, tracker)  # "castleford social care referral"
+        if not topics.is_sure(ranked):
+            return clarify(store, dispatcher, tracker, [r.topic for r in ranked if r.score >= topics.OFFER], area)
         role = store.role(str(entity_value(tracker, "role") or tracker.get_slot("role") or ""))
-        items = store.items_for_intent(intent, area.id if area else None)
+        items = store.items_for_topic(ranked[0].topic, area.id if area else None)
         items = render.pick_items(items, role)
         if not items:
             dispatcher.utter_message(**render.handoff(store.contacts(area.id if area else None, now())))
@@ -58,6 +66,8 @@ class ActionAnswerQuestion(KnowledgeAction):
             dispatcher.utter_message(**render.contacts(store.contacts(area.id, now()), route.key))
             records.append(route)
         say_review_due(store, dispatcher, records, area)
+        if topics.describes_more(text) and not tracker.active_loop_name:  # a case beside the question
+            dispatcher.utter_message(response="utter_offer_triage")
         return [SlotSet("last_item", items[0].id), *remember_area(tracker, area)]
 
 
@@ -119,7 +129,10 @@ class ActionFallbackSearch(KnowledgeAction):
         area = current_area(store, tracker, follow_up=True)
         area_id = area.id if area else None
         route_key = render.route_asked(store.lexicon(), message.get("entities", []))
-        if route_key is not None and route_key not in render.NATIONAL_ROUTES and area is not None:
+        if route_key in render.NATIONAL_ROUTES:  # "nspcc phone no": the same anywhere
+            dispatcher.utter_message(**render.national_route(store.national(str(route_key))))
+            return []
+        if route_key is not None and area is not None:
             # A follow-up on a contact ("and out of hours?"): the route named, for the area of the last answer.
             dispatcher.utter_message(**render.contacts(store.contacts(area_id, now()), route_key))
             return remember_area(tracker, area)
@@ -129,11 +142,8 @@ class ActionFallbackSearch(KnowledgeAction):
         if named is not None and is_area_statement(intent, ranked, text, named):
             dispatcher.utter_message(response="utter_area_remembered", area_name=named.name)
             return [SlotSet("area", named.id), SlotSet("last_area", named.id)]
-        likely = [items[0] for items in (store.items_for_intent(i, area_id) for i in ranked[:4]) if items]
-        hits = store.search(text, limit=3)
-        for reply in render.did_you_mean(likely, hits, store.contacts(area_id, now())):
-            dispatcher.utter_message(**reply)
-        return remember_area(tracker, named)
+        likely = topic_ranker().likely(text)
+        return [*clarify(store, dispatcher, tracker, likely, area), *remember_area(tracker, named)]
 
 
 class ActionDefaultFallback(ActionFallbackSearch):
@@ -180,6 +190,8 @@ class ActionRememberArea(KnowledgeAction):
                     SlotSet("area", None), SlotSet("last_area", None)]
         if tracker.get_slot("requested_slot") != "area":  # the triage's own question needs no confirmation
             dispatcher.utter_message(response="utter_area_remembered", area_name=area.name)
+            if render.route_asked(store.lexicon(), tracker.latest_message.get("entities", [])):
+                ActionAnswerContact().respond(store, dispatcher, tracker)  # "putney mash": its number too
         return [SlotSet("area", area.id), SlotSet("last_area", area.id)]
 
 
@@ -194,6 +206,18 @@ class ActionOutOfScope(KnowledgeAction):
                 tracker: Tracker) -> list[dict[str, Any]]:
         intent = tracker.latest_message.get("intent", {}).get("name", "")
         return say_out_of_scope(store, dispatcher, tracker, intent)
+
+
+def clarify(store: KnowledgeStore, dispatcher: CollectingDispatcher, tracker: Tracker,
+            likely: list[str], area: Area | None) -> list[dict[str, Any]]:
+    """Unsure which topic was meant: at most three likely ones (and what a search of the
+    guidance finds) as buttons, then who to talk to; never a guess."""
+    area_id = area.id if area else None
+    first = [items[0] for items in (store.items_for_topic(t, area_id) for t in likely) if items]
+    hits = store.search(tracker.latest_message.get("text") or "", limit=3)
+    for reply in render.did_you_mean(first, hits, store.contacts(area_id, now())):
+        dispatcher.utter_message(**reply)
+    return []
 
 
 def say_out_of_scope(store: KnowledgeStore, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -18,7 +18,8 @@ from typing import Any
 
 from bot.triage_flow import AgeRules, Question, QuestionSet, default_questions, phrase_tokens
 
-__all__ = ["Interpretation", "interpret_answer", "looks_like_a_question", "parse_answer"]
+__all__ = ["Interpretation", "asked_sentences", "asks_for_guidance", "interpret_answer", "looks_like_a_question",
+           "parse_answer"]
 
 _PAYLOAD = re.compile(r"\s*/[\w.-]+\s*(\{.*\})\s*", re.DOTALL)
 # A message that asks something is a side question, never an answer to the
@@ -30,9 +31,35 @@ _QUESTION = re.compile(
 )
 
 
+# A question that asks for help with the case described rather than for guidance:
+# the "am I worried?" questions answer it ("is this neglect?", "what should I do?").
+_HELP_WITH_CASE = re.compile(
+    r"\b(?:what (?:should|shall|do|can|could|would|must) (?:i|we) do"
+    r"|what (?:now|next)|(?:can|could) you help|help me|any advice"
+    r"|is (?:this|that|it) (?:neglect|ok|okay|normal|enough|a concern|concerning|a safeguarding)"
+    r"|(?:should|do|must) (?:i|we) (?:be worried|worry|refer|report|do something|tell someone|act)"
+    r"|am i (?:right to be )?(?:worried|overreacting)|how worried should)",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
 def looks_like_a_question(text: str) -> bool:
     """True for a message that asks something rather than answers."""
     return bool(_QUESTION.search(text))
+
+
+def asked_sentences(text: str) -> list[str]:
+    """The sentences of `text` that ask something."""
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip() and looks_like_a_question(s.strip())]
+
+
+def asks_for_guidance(text: str) -> bool:
+    """Whether `text` asks a question of its own rather than for help with the case it
+    describes: "...he's always hungry. which type of neglect is that?" does, "...what
+    should I do?" and "is this neglect?" do not."""
+    asked = asked_sentences(text)
+    return bool(asked) and not any(_HELP_WITH_CASE.search(s) for s in asked)
 
 
 @dataclass(frozen=True)

@@ -70,14 +70,14 @@ def area_entity(value: str) -> list[dict[str, Any]]:
 # --- questions and fallbacks -----------------------------------------------------
 
 def test_a_guidance_question_is_answered_with_its_source() -> None:
-    messages, events = run(ActionAnswerQuestion(), tracker("what is neglect", "ask_definition"))
+    messages, events = run(ActionAnswerQuestion(), tracker("what is neglect", "ask_question"))
     text = text_of(messages)
     assert "persistent failure" in text.lower() and "Source:" in text
     assert any(e.get("name") == "last_item" for e in events)
 
 
 def test_tell_me_more_gives_the_detail_of_the_last_answer() -> None:
-    _, events = run(ActionAnswerQuestion(), tracker("what is was not brought", "ask_was_not_brought"))
+    _, events = run(ActionAnswerQuestion(), tracker("what is was not brought", "ask_question"))
     item = next(e["value"] for e in events if e.get("name") == "last_item")
     messages, _ = run(ActionTellMeMore(), tracker("tell me more", "tell_me_more", slots={"last_item": item}))
     assert "more detail" in text_of(messages)
@@ -85,7 +85,7 @@ def test_tell_me_more_gives_the_detail_of_the_last_answer() -> None:
 
 def test_unsure_offers_did_you_mean_buttons_from_search() -> None:
     t = tracker("genogram family tree", "nlu_fallback")
-    t.latest_message["intent_ranking"] = [{"name": "nlu_fallback"}, {"name": "ask_chronology"}]
+    t.latest_message["intent_ranking"] = [{"name": "nlu_fallback"}, {"name": "ask_question"}]
     messages, _ = run(ActionFallbackSearch(), t)
     assert "show_item{\"item\": \"chronology\"}" in str(messages)
     buttons = [b for m in messages for b in m.get("buttons") or []]
@@ -192,7 +192,7 @@ def test_a_description_at_a_question_waits_to_be_confirmed() -> None:
 def test_a_side_question_is_not_read_as_an_answer() -> None:
     slots = {"area": "wakefield", "triage_immediate_danger": "no", "role": "not_given",
              "requested_slot": "triage_age_band"}
-    _, events = run(ValidateTriageForm(), tracker("what is neglect", "ask_definition", slots=slots,
+    _, events = run(ValidateTriageForm(), tracker("what is neglect", "ask_question", slots=slots,
                                                   active_loop="triage_form"))
     assert not [e for e in events if e.get("event") == "slot" and e["name"] != "requested_slot"]
 

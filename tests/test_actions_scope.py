@@ -90,7 +90,7 @@ def test_an_area_named_in_a_question_is_held_when_none_was() -> None:
     ("oxfordshire", "Locality and Community Support Service"),
 ])
 def test_early_help_gives_the_area_route_held(area_id: str, fact: str) -> None:
-    t = tracker("how do I get early help", "ask_early_help", [{"entity": "route", "value": "early help"}],
+    t = tracker("how do I get early help", "ask_question", [{"entity": "route", "value": "early help"}],
                 slots={"area": area_id})
     messages, _ = run(ActionAnswerQuestion(), t)
     assert fact in text_of(messages)
@@ -149,8 +149,7 @@ def test_another_language_caught_when_the_classifier_is_unsure() -> None:
 
 def test_unsure_gets_at_most_three_topics_and_never_goodbye() -> None:
     t = tracker("thing about the home visit checklist", "nlu_fallback")
-    t.latest_message["intent_ranking"] = [{"name": "nlu_fallback"}, {"name": "ask_home_visits"},
-                                          {"name": "ask_signs"}, {"name": "ask_types"}, {"name": "ask_top_tips"}]
+    t.latest_message["intent_ranking"] = [{"name": "nlu_fallback"}, {"name": "ask_question"}]
     messages, _ = run(ActionFallbackSearch(), t)
     buttons = [b for m in messages for b in m.get("buttons") or []]
     assert 1 <= len(buttons) <= 3
@@ -176,13 +175,13 @@ def test_an_unsure_area_statement_is_taken() -> None:
 # --- past its review date ------------------------------------------------------------
 
 def test_an_answer_resting_on_content_past_review_says_so() -> None:
-    messages, _ = run(ActionAnswerQuestion(), tracker("what is gcp2", "ask_gcp2"))
+    messages, _ = run(ActionAnswerQuestion(), tracker("what is gcp2", "ask_question"))
     note = next(m for m in messages if m.get("response") == "utter_review_due")
     assert note["review_month"] == "October 2023" and note["partnership_site"] == "https://www.wscp.org.uk"
 
 
 def test_a_current_answer_has_no_review_line() -> None:
-    messages, _ = run(ActionAnswerQuestion(), tracker("what is neglect", "ask_definition"))
+    messages, _ = run(ActionAnswerQuestion(), tracker("what is neglect", "ask_question"))
     assert "utter_review_due" not in responses(messages)
 
 

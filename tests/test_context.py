@@ -22,10 +22,10 @@ def knowledge() -> Knowledge:
     [
         ("inform", ["inform", "start_triage"], "I'm a PC in Coventry", True, True),  # read as an answer
         ("nlu_fallback", ["ask_contact", "inform_area", "greet"], "we're over in coventry", True, True),
-        ("nlu_fallback", ["ask_contact", "ask_types", "greet", "inform_area"], "coventry types", True, False),
+        ("nlu_fallback", ["ask_contact", "ask_question", "greet", "inform_area"], "coventry types", True, False),
         ("affirm", ["affirm", "greet"], "cov", True, True),  # the area alone
         ("inform", ["inform"], "I'm a PC", False, False),  # no area named: nothing to take
-        ("nlu_fallback", ["ask_signs", "ask_types"], "signs in coventry", True, False),
+        ("nlu_fallback", ["ask_question", "ask_question"], "signs in coventry", True, False),
     ],
 )
 def test_area_statement(knowledge: Knowledge, intent: str, ranking: list[str], text: str, names_area: bool,

@@ -29,7 +29,7 @@ def intent_of(override: EmergencyOverride, message: Message) -> Any:
 
 
 def test_a_danger_signal_always_wins(override: EmergencyOverride) -> None:
-    message = parsed("the baby is not breathing", [("ask_signs", 0.9), ("emergency", 0.1)])
+    message = parsed("the baby is not breathing", [("ask_question", 0.9), ("emergency", 0.1)])
     assert intent_of(override, message) == "emergency"
     assert override.process([message])[0].get(INTENT)["confidence"] == 1.0
 

@@ -79,7 +79,7 @@ def test_the_real_records_build_and_are_found_by_intent(tmp_path: Path) -> None:
                        "out_of_scope_medical", "out_of_scope_language", "inform_area"):
             record = store.out_of_scope(intent)
             assert record is not None and record.sources, intent
-        assert store.out_of_scope("ask_definition") is None
+        assert store.out_of_scope("ask_question") is None
         assert {r.key for r in store.national_routes()} >= {"emergency", "childline", "nhs_111", "adult_social_care"}
         assert store.national("adult_social_care").phone is None
     finally:

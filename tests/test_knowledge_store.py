@@ -152,14 +152,14 @@ def test_resolve_area(store: KnowledgeStore, text: str, area_id: str | None) -> 
     assert (area.id if area else None) == area_id
 
 
-def test_items_for_intent_puts_general_items_before_area_ones(store: KnowledgeStore) -> None:
-    general = [i.id for i in store.items_for_intent("ask_figures")]
+def test_items_for_topic_puts_general_items_before_area_ones(store: KnowledgeStore) -> None:
+    general = [i.id for i in store.items_for_topic("figures")]
     assert general[0] == "figures_national"
     assert "figures_wandsworth" not in general and "figures_oxfordshire" not in general
-    local = [i.id for i in store.items_for_intent("ask_figures", "wandsworth")]
+    local = [i.id for i in store.items_for_topic("figures", "wandsworth")]
     assert local[: len(general)] == general
     assert local[len(general):] == ["figures_wandsworth"]
-    assert store.items_for_intent("ask_nothing") == []
+    assert store.items_for_topic("nothing") == []
 
 
 def test_item_and_citation(store: KnowledgeStore) -> None:

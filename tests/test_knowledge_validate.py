@@ -121,8 +121,15 @@ DEFECTS: list[tuple[str, Callable[[Path], None], str]] = [
      "office_hours: weekdays: start and end must be quoted"),
     ("a level missing", edit("levels.yml", lambda d: d.pop(3)),
      "levels.yml: level: must define levels 1, 2, 3 and 4"),
-    ("intent not an intent name", edit("guidance/item_one.yml", lambda d: d.update(intent="Definition")),
-     "item_one: intent: 'Definition' must be an NLU intent name"),
+    ("topic not a topic id", edit("guidance/item_one.yml", lambda d: d.update(topic="Definition")),
+     "item_one: topic: 'Definition' must be a topic id"),
+    ("a question in two topics", add_file("guidance/item_two.yml", (
+        "id: item_two\ntopic: types\ntitle: Item two\nsummary: Another answer.\narea: all\n"
+        "sources: [{doc: doc_a, section: Types}]\nreview_date: 2027-05-22\n"
+        "questions: [What is item ONE about]\n")),
+     "item_two: questions: 'What is item ONE about' is also a question of the topic 'definition'"),
+    ("questions not texts", edit("guidance/item_one.yml", lambda d: d.update(questions=["what is it", ""])),
+     "item_one: questions: must be a list of non-empty texts"),
     ("summary missing", edit("guidance/item_one.yml", lambda d: d.update(summary="  ")),
      "item_one: summary: must be non-empty text"),
     ("broken YAML", add_file("guidance/item_one.yml", "id: item_one\nsummary: [unclosed\n"),

@@ -151,7 +151,7 @@ def test_is_result_tells_a_result_from_other_payloads() -> None:
 
 
 def test_a_guidance_answer_comes_with_its_data(store: KnowledgeStore) -> None:
-    items = store.items_for_intent("ask_was_not_brought")
+    items = store.items_for_topic("was_not_brought")
     assert items
     messages = render.answer(items, store)
     first = messages[0]

@@ -46,7 +46,7 @@ def test_a_general_item_citing_the_strategy_points_to_the_strategy_partnership(k
 
 
 def test_current_content_gets_no_line(knowledge: Knowledge) -> None:
-    definition = next(i for i in knowledge.guidance if i.intent == "ask_definition")
+    definition = next(i for i in knowledge.guidance if i.topic == "definition")
     assert definition.review_date >= TODAY
     assert due(knowledge, [definition]) is None
 

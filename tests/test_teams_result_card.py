@@ -189,7 +189,7 @@ def test_the_result_reaches_teams_as_one_card_and_its_buttons_come_back_as_paylo
 
 def test_a_guidance_answer_is_a_valid_card_with_tell_me_more_folded_in(schema: dict[str, Any],
                                                                       store: KnowledgeStore) -> None:
-    message = render.answer(store.items_for_intent("ask_was_not_brought"), store)[0]
+    message = render.answer(store.items_for_topic("was_not_brought"), store)[0]
     data = message["json_message"]
     content = answer_card(data, message["buttons"], message["text"])["content"]
     errors = list(Draft6Validator(schema).iter_errors(content))

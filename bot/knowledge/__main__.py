@@ -23,6 +23,21 @@ def _print_report(errors: list[str], warnings: list[str]) -> None:
         print(f"error: {error}", file=sys.stderr)
 
 
+def write_questions(db: Path, out: Path) -> None:
+    """The topics' example questions as NLU training data (rewritten only when they changed,
+    so that an unchanged build never looks like new training data)."""
+    from bot.topics import nlu_training_data  # scikit-learn: only when building
+
+    store = KnowledgeStore.open(db)
+    try:
+        text = nlu_training_data(store.guidance())
+    finally:
+        store.close()
+    if not out.exists() or out.read_text(encoding="utf-8") != text:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     root = _root()
     parser = argparse.ArgumentParser(prog="python -m bot.knowledge", description=__doc__)
@@ -31,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd = commands.add_parser("build", help="validate, then build the database and the spaCy pipeline")
     build_cmd.add_argument("--out", type=Path, default=root / "build" / "knowledge.db")
     build_cmd.add_argument("--spacy-out", type=Path, default=root / "build" / "spacy_en_neglect")
+    build_cmd.add_argument("--nlu-out", type=Path, default=root / "data" / "nlu" / "questions.yml",
+                           help="where to write the topics' example questions as NLU training data")
     build_cmd.add_argument("--brief", action="store_true",
                            help="one line for the content past its review date (`check` lists it)")
     commands.add_parser("check", help="validate only; exit 1 on errors, print warnings")
@@ -58,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         from bot.spacy_pipeline import build_pipeline  # spaCy loads slowly: only when building
 
         build_pipeline(args.knowledge, args.spacy_out)
+        write_questions(args.out, args.nlu_out)
         if args.brief:
             past = f"; {len(report.warnings)} item(s) past their review date: `make knowledge-report` lists them"
             print(f"built {args.out.name} and {args.spacy_out.name}{past if report.warnings else ''}")

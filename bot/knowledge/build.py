@@ -101,7 +101,7 @@ def _fill(db: sqlite_utils.Database, k: Knowledge, digest: str) -> None:
     _insert(
         db,
         "guidance",
-        ({"id": g.id, "intent": g.intent, "area": g.area, "role": g.role, "guide": g.guide, "position": g.position, "title": g.title,
+        ({"id": g.id, "topic": g.topic, "area": g.area, "role": g.role, "guide": g.guide, "position": g.position, "title": g.title,
           "summary": g.summary, "detail": g.detail or "", "keywords": " ".join(g.keywords),
           "review_date": g.review_date.isoformat(), "data": _json(g)} for g in k.guidance),
         pk="id",

@@ -241,7 +241,7 @@ def _level(d: dict[str, Any], sources: Any) -> Level:
 def _guidance(d: dict[str, Any], sources: Any) -> GuidanceItem:
     return GuidanceItem(
         id=d["id"],
-        intent=d["intent"],
+        topic=d["topic"],
         title=d["title"],
         summary=d["summary"],
         detail=d.get("detail"),
@@ -250,6 +250,7 @@ def _guidance(d: dict[str, Any], sources: Any) -> GuidanceItem:
         area=d["area"],
         role=d.get("role"),
         position=d.get("position", 10),
+        questions=tuple(d.get("questions") or ()),
         sources=sources(d["sources"]),
         review_date=d["review_date"],
     )

@@ -176,7 +176,7 @@ class GuidanceItem:
     """One answer to a practitioner's question (knowledge/guidance/<id>.yml)."""
 
     id: str
-    intent: str
+    topic: str  # items of one topic answer the same questions; area and role pick among them
     title: str
     summary: str
     sources: tuple[Source, ...]
@@ -186,7 +186,9 @@ class GuidanceItem:
     keywords: tuple[str, ...] = ()
     guide: str | None = None
     role: str | None = None
-    position: int = 10  # order among the items of one intent and area, lowest first
+    position: int = 10  # order among the items of one topic and area, lowest first
+    # What practitioners ask that this topic answers (the NLU examples and the topic ranker's data).
+    questions: tuple[str, ...] = ()
 
     @property
     def citation(self) -> str:

@@ -237,15 +237,19 @@ class KnowledgeStore:
 
     # Guidance and guides
 
-    def items_for_intent(self, intent: str, area_id: str | None = None) -> list[GuidanceItem]:
-        """Items answering `intent`: general ones first, then those for `area_id`."""
+    def items_for_topic(self, topic: str, area_id: str | None = None) -> list[GuidanceItem]:
+        """Items answering `topic`: general ones first, then those for `area_id`."""
         return self._models(
             GuidanceItem,
-            "SELECT data FROM guidance WHERE intent = ? AND (area = 'all' OR area = ?) "
+            "SELECT data FROM guidance WHERE topic = ? AND (area = 'all' OR area = ?) "
             "ORDER BY area != 'all', position, id",
-            intent,
+            topic,
             area_id or "all",
         )
+
+    def guidance(self) -> list[GuidanceItem]:
+        """Every guidance item, in topic order."""
+        return self._models(GuidanceItem, "SELECT data FROM guidance ORDER BY topic, area != 'all', position, id")
 
     def item(self, item_id: str) -> GuidanceItem | None:
         return self._model(GuidanceItem, "SELECT data FROM guidance WHERE id = ?", item_id)

@@ -18,7 +18,6 @@ from bot.knowledge.loader import DAYS, Record, read_raw
 from bot.knowledge.models import AREA_ROUTE_KEYS, PLACEHOLDER, normalise
 
 ID = re.compile(r"[a-z][a-z0-9_]*")
-INTENT = re.compile(r"ask_[a-z0-9_]+")
 HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 # A web address as the sources print it, with or without the scheme; never a "#" placeholder.
 URL = re.compile(r"(https?://)?[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?", re.IGNORECASE)
@@ -33,7 +32,7 @@ FIELDS = {
     "national route": ITEM | {"name", "phone", "url", "when_to_use", "note", "fallback", "checked"},
     "area": ITEM | {"name", "aliases", "partnership", "office_hours", "routes", "tools", "level_names"},
     "level": ITEM | {"level", "name", "summary", "next_steps"},
-    "guidance": ITEM | {"intent", "title", "summary", "detail", "keywords", "guide", "area", "role", "position"},
+    "guidance": ITEM | {"topic", "questions", "title", "summary", "detail", "keywords", "guide", "area", "role", "position"},
     "guide": ITEM | {"title", "area", "what", "why", "todo", "more", "url", "aliases"},
     "role": ITEM | {"name", "aliases", "summary", "guidance", "steps"},
     "out of scope": ITEM | {"intent", "title", "text", "routes", "local", "local_fallback", "local_missing",
@@ -428,10 +427,16 @@ def _check_guidance(
     guide_ids: set[str],
     role_ids: set[str],
 ) -> None:
+    asked: dict[str, str] = {}  # a question, normalised -> the topic it trains
     for record in records:
         where, d = _where(record), record.data
-        if not isinstance(d.get("intent"), str) or not INTENT.fullmatch(d["intent"]):
-            check.error(where, f"intent: {d.get('intent')!r} must be an NLU intent name like ask_definition")
+        if not isinstance(d.get("topic"), str) or not ID.fullmatch(d["topic"]):
+            check.error(where, f"topic: {d.get('topic')!r} must be a topic id like definition")
+        for question in check.strings(where, d, "questions"):
+            key = " ".join(question.lower().split())
+            other = asked.setdefault(key, str(d.get("topic")))
+            if other != d.get("topic"):
+                check.error(where, f"questions: {question!r} is also a question of the topic {other!r}")
         for key in ("title", "summary"):
             check.text(where, d, key)
         check.text(where, d, "detail", required=False)

@@ -99,7 +99,7 @@ def real_replies(out: Path) -> dict[str, dict[str, Any]]:
         assessment = assess(LEVEL_4)
         plan = store.contacts("coventry", datetime(2026, 11, 18, 11, tzinfo=timezone.utc))
         result = render.triage_result(assessment, store.level(4, "coventry"), plan, None, store)
-        answer = render.answer(store.items_for_intent("ask_was_not_brought"), store)[0]
+        answer = render.answer(store.items_for_topic("was_not_brought"), store)[0]
     finally:
         store.close()
     return {

@@ -1,0 +1,106 @@
+"""The topic ranker (bot/topics.py) and the reading of explicit questions (bot/answers.py)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import yaml
+
+from bot.answers import asked_sentences, asks_for_guidance
+from bot.knowledge.models import GuidanceItem, Lexicon, LexiconEntry
+from bot.topics import INTENT, TopicRanker, describes_more, is_sure, nlu_training_data, question_part
+
+
+def item(id_: str, topic: str, questions: tuple[str, ...] = (), title: str = "", area: str = "all") -> GuidanceItem:
+    return GuidanceItem(id=id_, topic=topic, title=title or id_, summary="An answer.", sources=(),
+                        review_date=date(2027, 1, 1), area=area, questions=questions)
+
+
+ITEMS = [
+    item("poverty", "poverty", ("is being poor the same as neglect", "neglect or poverty", "low income families",
+                                "can a family be poor but not neglectful", "money worries and neglect")),
+    item("poverty_reviews", "poverty", title="What case reviews say about poverty"),
+    item("home_visits", "home_visits", ("tips for a home visit", "what to look for on a home visit",
+                                        "should i see the bedrooms", "unannounced visits", "visiting the house")),
+    item("was_not_brought", "was_not_brought", ("missed health appointments", "what does was not brought mean",
+                                                "child not taken to the dentist", "why not say did not attend")),
+    item("escalation", "escalation"),  # reached by the navigator: no questions
+]
+LEXICON = Lexicon(routes=(), terms=(LexiconEntry("was_not_brought", ("wnb", "dna")),))
+
+
+@pytest.fixture(scope="module")
+def ranker() -> TopicRanker:
+    return TopicRanker(ITEMS, LEXICON)
+
+
+def test_only_topics_with_questions_are_ranked(ranker: TopicRanker) -> None:
+    assert set(ranker.topics) == {"poverty", "home_visits", "was_not_brought"}
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("is it poverty or is it neglect", "poverty"),
+    ("what should i look for when i visit the home", "home_visits"),
+    ("wnb?", "was_not_brought"),  # the lexicon's jargon for the topic
+    ("mum keeps missing the kids' dentist appointments", "was_not_brought"),
+])
+def test_the_best_topic(ranker: TopicRanker, text: str, topic: str) -> None:
+    ranked = ranker.rank(text)
+    assert ranked[0].topic == topic
+    assert ranked == sorted(ranked, key=lambda r: -r.score)
+    assert 0.0 <= ranked[-1].score <= ranked[0].score <= 1.0
+
+
+def test_a_case_with_a_question_is_ranked_on_its_question(ranker: TopicRanker) -> None:
+    text = "Family on a low income, no money for the electric. What should I look for on a home visit?"
+    assert question_part(text) == "What should I look for on a home visit?"
+    assert describes_more(text)
+    assert ranker.rank(text)[0].topic == "home_visits"
+
+
+def test_a_plain_question_is_all_question() -> None:
+    assert question_part("is being poor neglect?") == "is being poor neglect?"
+    assert not describes_more("is being poor neglect?")
+    assert not describes_more("always hungry, never has a coat")  # asks nothing: no question part either
+
+
+def test_nothing_is_offered_for_words_no_topic_uses(ranker: TopicRanker) -> None:
+    assert ranker.likely("qwxz plorb") == []
+    assert ranker.likely("the weather is nice") == []
+    assert "poverty" in ranker.likely("poverty")
+
+
+def test_sure_needs_a_likely_best_topic(ranker: TopicRanker) -> None:
+    assert not is_sure([])
+    assert is_sure(ranker.rank("what does was not brought mean"))
+
+
+def test_the_ranker_needs_two_topics() -> None:
+    with pytest.raises(ValueError):
+        TopicRanker(ITEMS[:2])
+
+
+def test_the_nlu_training_data_is_every_question_once_as_one_intent() -> None:
+    doubled = [*ITEMS, item("poverty_again", "poverty", ("Neglect  or poverty",))]
+    data = yaml.safe_load(nlu_training_data(doubled))
+    assert [block["intent"] for block in data["nlu"]] == [INTENT]
+    lines = [line[2:] for line in data["nlu"][0]["examples"].splitlines()]
+    assert len(lines) == len({line.lower() for line in lines}) == sum(len(i.questions) for i in ITEMS)
+    assert "neglect or poverty" in lines
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("Child in my class has no coat in winter. Which category of neglect would that fall under?", True),
+    ("dad works away most of the time. do I need to involve him at all?", True),
+    ("I'm worried about a boy in my class, he's always hungry. What should I do?", False),
+    ("she's always hungry and dirty. is this neglect?", False),
+    ("always hungry, no coat, mum drinks", False),
+    ("am I right to be worried? he comes in hungry", False),
+])
+def test_an_explicit_question_is_told_from_a_request_for_help(text: str, asks: bool) -> None:
+    assert asks_for_guidance(text) is asks
+
+
+def test_asked_sentences() -> None:
+    assert asked_sentences("He is hungry. Mum drinks. What are the signs?") == ["What are the signs?"]
+    assert asked_sentences("no question here") == []
