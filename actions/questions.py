@@ -46,7 +46,8 @@ class ActionAnswerQuestion(KnowledgeAction):
                 tracker: Tracker) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
         area = current_area(store, tracker)
-        ranked = topic_ranker().rank(text)
+        last = store.item(str(tracker.get_slot("last_item"))) if tracker.get_slot("last_item") else None
+        ranked = topics.with_last_topic(topic_ranker().rank(text), last.topic if last else None, text)
         if not topics.is_sure(ranked) and render.route_asked(store.lexicon(), tracker.latest_message.get("entities", [])):
             return ActionAnswerContact().respond(store, dispatcher, tracker)  # "castleford social care referral"
         if not topics.is_sure(ranked):

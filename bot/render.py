@@ -137,7 +137,8 @@ def ask_area(areas: Sequence[Area], payload_intent: str, question: str = "triage
     """Which area? One button per area; `carry` keeps other entities in the payload."""
     texts = {
         "triage": f"Which area do you work in? {IMMEDIATE}",
-        "contact": "Which area is the child in? I have contacts for these areas:",
+        "contact": "Which area is the child in? I have contacts for these areas (anywhere else, the council's "
+                   "children's social care front door is the route, and the NSPCC helpline works everywhere):",
         "escalation": "Which area are you working in? Each partnership has its own escalation policy:",
         "emergency": "Tell me your area and I will give you the local children's social care route:",
     }

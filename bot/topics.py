@@ -28,7 +28,7 @@ from bot.answers import asked_sentences
 from bot.knowledge.models import GuidanceItem, Lexicon
 
 __all__ = ["INTENT", "OFFER", "SURE", "RankedTopic", "TopicRanker", "describes_more", "is_sure", "nlu_training_data",
-           "question_part"]
+           "question_part", "refers_back", "with_last_topic"]
 
 # The NLU intent of a question about neglect, whose topic this module finds.
 INTENT = "ask_question"
@@ -46,6 +46,27 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 class RankedTopic:
     topic: str
     score: float  # the classifier's probability, 0..1
+
+
+_BACK = re.compile(r"\b(?:it|its|it's|that|this|them|they|those|these|one)\b", re.IGNORECASE)
+# A follow-up is short: "do I need training to use it?", "who does that?".
+_FOLLOW_UP_WORDS = 12
+
+
+def refers_back(text: str) -> bool:
+    """Whether `text` is a short question about something said before ("do I need training for it?")."""
+    return len(text.split()) <= _FOLLOW_UP_WORDS and bool(_BACK.search(text))
+
+
+def with_last_topic(ranked: Sequence[RankedTopic], last: str | None, text: str) -> list[RankedTopic]:
+    """The ranking, with the topic of the last answer first when `text` refers back to it and
+    the ranker either is unsure or has that topic among its likeliest: "do I need training
+    to use it?" after the GCP2 answer is about GCP2."""
+    if last is None or not ranked or not refers_back(text):
+        return list(ranked)
+    if last not in [r.topic for r in ranked] and is_sure(ranked):
+        return list(ranked)
+    return [RankedTopic(last, max(SURE, ranked[0].score)), *[r for r in ranked if r.topic != last]]
 
 
 def is_sure(ranked: Sequence[RankedTopic]) -> bool:

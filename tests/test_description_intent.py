@@ -35,3 +35,9 @@ def test_a_worry_about_a_child_starts_the_triage_even_with_an_area_and_role() ->
     assert intent_after("PC in Wakefield, I'm worried about two kids I saw today", "inform_area") == "start_triage"
     assert intent_after("I'm worried about a child, who do I call?", "ask_contact") == "ask_contact"
     assert intent_after("I work in Coventry", "inform_area") == "inform_area"
+
+
+def test_what_the_triage_is_not_for_keeps_its_intent() -> None:
+    assert intent_after("worried about my elderly neighbour, she isnt eating and the house is filthy",
+                        "out_of_scope_adult") == "out_of_scope_adult"
+    assert intent_after("my mum shouts at me and never makes tea, im 11", "out_of_scope_child") == "out_of_scope_child"

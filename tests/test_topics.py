@@ -8,7 +8,16 @@ import yaml
 
 from bot.answers import asked_sentences, asks_for_guidance
 from bot.knowledge.models import GuidanceItem, Lexicon, LexiconEntry
-from bot.topics import INTENT, TopicRanker, describes_more, is_sure, nlu_training_data, question_part
+from bot.topics import (
+    INTENT,
+    TopicRanker,
+    describes_more,
+    is_sure,
+    nlu_training_data,
+    question_part,
+    refers_back,
+    with_last_topic,
+)
 
 
 def item(id_: str, topic: str, questions: tuple[str, ...] = (), title: str = "", area: str = "all") -> GuidanceItem:
@@ -104,3 +113,17 @@ def test_an_explicit_question_is_told_from_a_request_for_help(text: str, asks: b
 def test_asked_sentences() -> None:
     assert asked_sentences("He is hungry. Mum drinks. What are the signs?") == ["What are the signs?"]
     assert asked_sentences("no question here") == []
+
+
+def test_a_follow_up_is_about_the_last_topic(ranker: TopicRanker) -> None:
+    text = "do I need training to do it?"
+    assert with_last_topic(ranker.rank(text), "home_visits", text)[0].topic == "home_visits"
+    assert is_sure(with_last_topic(ranker.rank(text), "home_visits", text))
+
+
+def test_a_new_question_is_not_a_follow_up(ranker: TopicRanker) -> None:
+    text = "what does was not brought mean"
+    assert with_last_topic(ranker.rank(text), "home_visits", text)[0].topic == "was_not_brought"
+    long = "and what about a family on a low income where the parents have both lost their jobs, is it poverty"
+    assert not refers_back(long)
+    assert with_last_topic(ranker.rank(long), None, long) == ranker.rank(long)

@@ -29,10 +29,14 @@ from bot.components.ranking import promote
 from bot.description import DescriptionReader, default_reader
 
 START_TRIAGE = "start_triage"
-# Intents a description never replaces: the emergency, the triage itself, and
-# what the practitioner asks of the conversation ("forget what I said about the baby").
+# Intents a description never replaces: the emergency, the triage itself, what the
+# practitioner asks of the conversation ("forget what I said about the baby"), and
+# what the triage is not for, however much it reads like a case: an adult ("my elderly
+# neighbour isn't eating"), a child writing ("my mum never makes tea, im 11"), a
+# concern about someone who works with children.
 KEPT = frozenset({"emergency", START_TRIAGE, "forget", "stop", "go_back", "skip_question", "repeat_question",
-                  "explain_question", "human_handoff", "request_summary", "start_quiz"})
+                  "explain_question", "human_handoff", "request_summary", "start_quiz",
+                  "out_of_scope_adult", "out_of_scope_child", "out_of_scope_allegation"})
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

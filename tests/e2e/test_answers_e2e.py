@@ -34,11 +34,11 @@ from tests.e2e.chat import Conversation
 ROOT = Path(__file__).resolve().parents[2]
 HELD_OUT = (ROOT / "tests" / "nlu" / "heldout_answers.yml", ROOT / "tests" / "nlu" / "heldout_topics.yml")
 REPORT = ROOT / "tests" / "artifacts" / "answer_accuracy.txt"
-# The build fails below this top-1 accuracy. Measured 0.xx when it was set; the issue's
-# target is 0.92. The floor sits a little under the measurement: a change that costs
-# more than about ten of the 676 answers fails, and noise (none: the model and the
-# ranker are deterministic) cannot.
-FLOOR = 0.90
+# The build fails below this top-1 accuracy. Measured 0.832 (516 of 620) on 2026-12-01
+# when it was set; the target is 0.92, not reached yet. The model and the ranker
+# are deterministic, so the floor sits just under the measurement: a change that costs
+# more than about 14 of the 620 answers fails the build.
+FLOOR = 0.81
 NATIONAL = {"nspcc": "0808 800 5000", "non_emergency": "101"}
 LOCAL = ("front_door", "out_of_hours", "early_help", "escalation")
 
