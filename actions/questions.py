@@ -58,7 +58,7 @@ class ActionAnswerQuestion(KnowledgeAction):
         if not items:
             dispatcher.utter_message(**render.handoff(store.contacts(area.id if area else None, now())))
             return []
-        for message in render.answer(items, store):
+        for message in render.answer(items, store, text):
             dispatcher.utter_message(**message)
         records: list[Any] = list(items)
         key = local_route_key(store.lexicon(), tracker.latest_message.get("entities", []), items)

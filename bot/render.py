@@ -23,6 +23,7 @@ from bot.knowledge.models import (
     Route,
     SearchHit,
 )
+from bot.passages import best_passage
 from bot.triage import NEEDS, default_rubric
 from bot.triage_flow import default_questions
 
@@ -188,8 +189,9 @@ def pick_items(items: Sequence[GuidanceItem], role: Role | None) -> list[Guidanc
     return [item for item in items if item.role is None] or list(items)
 
 
-def answer(items: Sequence[GuidanceItem], store: Any) -> list[Message]:
-    """Short answers, each with its source, a 'tell me more' and its guide."""
+def answer(items: Sequence[GuidanceItem], store: Any, question: str = "") -> list[Message]:
+    """Short answers, each with its source, a 'tell me more' and its guide. The passage of
+    the first item's detail that answers `question` comes before its short answer."""
     messages: list[Message] = []
     role_items = [item for item in items if item.role]
     if len(role_items) > 1:
@@ -197,15 +199,17 @@ def answer(items: Sequence[GuidanceItem], store: Any) -> list[Message]:
             "The guidance differs by role. Which is yours?",
             [button(item.title, "show_item", item=item.id) for item in role_items],
         )]
-    for item in items:
+    for index, item in enumerate(items):
+        passage = best_passage(item, question) if index == 0 and question else None
+        summary = f"{passage}\n\n{item.summary.strip()}" if passage else item.summary.strip()
         buttons: list[Button] = []
         if item.detail:
             buttons.append(button("Tell me more", "tell_me_more", item=item.id))
         guide = store.guide(item.guide) if item.guide else None
         if guide is not None:
             buttons.append(button(guide_label(guide), "ask_guide", item=guide.id))
-        reply = message(f"{item.title}\n{item.summary.strip()}\nSource: {item.citation}", buttons)
-        reply["json_message"] = answer_data(item, guide)
+        reply = message(f"{item.title}\n{summary}\nSource: {item.citation}", buttons)
+        reply["json_message"] = answer_data(item, guide, summary)
         messages.append(reply)
     return messages
 
@@ -229,7 +233,7 @@ def reflow(text: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-def answer_data(item: GuidanceItem, guide: Guide | None) -> dict[str, Any]:
+def answer_data(item: GuidanceItem, guide: Guide | None, summary: str | None = None) -> dict[str, Any]:
     """A guidance answer as data for the web chat and Teams: a title, the short
     answer, sections to unfold (the detail: "Tell me more" without asking; its
     button's payload is `more_payload`), the sources (links where knowledge
@@ -237,7 +241,7 @@ def answer_data(item: GuidanceItem, guide: Guide | None) -> dict[str, Any]:
     return {
         "type": ANSWER_TYPE,
         "title": item.title,
-        "summary": reflow(item.summary),
+        "summary": reflow(summary or item.summary),
         "sections": [{"title": "Tell me more", "text": reflow(item.detail)}] if item.detail else [],
         "more_payload": payload("tell_me_more", item=item.id) if item.detail else None,
         "url": None,
