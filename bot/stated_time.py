@@ -35,7 +35,7 @@ DAYS = {
 PARTS = {
     "morning": (10, 0), "lunchtime": (12, 30), "afternoon": (15, 0), "evening": (19, 0),
     "tonight": (20, 0), "night": (23, 0), "overnight": (2, 0), "midnight": (0, 0),
-    "early hours": (3, 0), "teatime": (17, 30),
+    "early hours": (3, 0), "teatime": (17, 30), "daytime": (11, 0), "day time": (11, 0),
 }
 _DAY = re.compile(r"\b(" + "|".join(sorted(DAYS, key=len, reverse=True)) + r")s?\b")
 _WEEKEND = re.compile(r"\bweek ?ends?\b")
@@ -52,7 +52,7 @@ _CLOCK = re.compile(
 # "every", "ago": those make it a duration or a habit, an answer about the child.
 _JOINING = frozenset(
     "and or but so what whats what's about how at on in during over the a an if it its it's is "
-    "then this that same time there please ok okay next coming".split()
+    "then this that same time there please ok okay next coming one number line".split()
 )
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -114,6 +114,20 @@ def stated_time(text: str, now: datetime) -> StatedTime | None:
     if day is None and part is not None and part.group(1) == "overnight" and when < local:
         when += timedelta(days=1)
     return StatedTime(when=when, said=" ".join(said))
+
+
+# "what's the number there?", "who do I ring then?": a short request for the contact of
+# the conversation's area, with nothing else to go on.
+_NUMBER_THERE = re.compile(
+    r"^\W*(?:and\W+)?(?:what(?:'?s| is)\s+the\s+(?:phone\s+)?(?:number|no|line)|who\s+do\s+i\s+(?:ring|call|phone))"
+    r"\s+(?:there|then|for\s+(?:it|that|them|there))\W*$",
+    re.IGNORECASE,
+)
+
+
+def asks_for_the_number(text: str) -> bool:
+    """True for a short follow-up that asks for the contact and names nothing."""
+    return bool(_NUMBER_THERE.match(text))
 
 
 def only_a_time(text: str, now: datetime) -> bool:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.stated_time import LONDON, stated_time
+from bot.stated_time import LONDON, asks_for_the_number, only_a_time, stated_time
 
 TUESDAY_11AM = datetime(2026, 12, 1, 11, 0, tzinfo=timezone.utc)  # 11:00 in London too (GMT)
 
@@ -51,3 +51,18 @@ def test_any_text_gives_a_time_in_the_coming_week_or_none(text: str) -> None:
     stated = stated_time(text, TUESDAY_11AM)
     if stated is not None:
         assert 0 <= (stated.when - TUESDAY_11AM).total_seconds() + 11 * 3600 <= 8 * 24 * 3600
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("what's the number there?", True),
+    ("and whats the number for that", True),
+    ("who do I ring then?", True),
+    ("what's the number for the MASH in Coventry", False),
+    ("who do I call about a baby who is always hungry", False),
+])
+def test_a_follow_up_that_only_asks_for_the_number(text: str, asks: bool) -> None:
+    assert asks_for_the_number(text) is asks
+
+
+def test_the_daytime_one_is_a_time() -> None:
+    assert only_a_time("the daytime one?", TUESDAY_11AM)

@@ -7,7 +7,9 @@ that only states a time (bot/stated_time.py `only_a_time`) becomes
 `ask_contact`: the contact action then answers for the area of the last
 answer and for that time, and says which time it used. Anything more than
 joining words beside the time ("since the weekend", "every Friday") keeps the
-classifier's intent. Runs before EmergencyOverride, which has the last word.
+classifier's intent. So does a follow-up that only asks for the number ("what's
+the number there?", "who do I ring then?"). Runs before EmergencyOverride,
+which has the last word.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.clock import now
 from bot.components.ranking import promote
-from bot.stated_time import only_a_time
+from bot.stated_time import asks_for_the_number, only_a_time
 
 ASK_CONTACT = "ask_contact"
 
@@ -41,7 +43,8 @@ class TimeFollowUp(GraphComponent):
         for message in messages:
             text: str | None = message.get(TEXT)
             intent = (message.get(INTENT) or {}).get("name")
-            if text and not text.startswith("/") and intent != "emergency" and only_a_time(text, now()):
+            if text and not text.startswith("/") and intent != "emergency" and (
+                    only_a_time(text, now()) or asks_for_the_number(text)):
                 promote(message, ASK_CONTACT)
         return messages
 
