@@ -352,3 +352,39 @@ def test_explain_says_what_the_question_asks_and_what_met_looks_like() -> None:
 def test_asking_for_a_person_gives_the_area_advice_line() -> None:
     messages, _ = run(ActionHandoff(), tracker("can I talk to someone", "human_handoff", slots={"area": "wakefield"}))
     assert "0345 8 503 503" in text_of(messages) and "safeguarding lead" in text_of(messages)
+
+
+# --- questions by topic (bot/topics.py) -------------------------------------------------
+
+def test_the_topic_is_found_in_the_guidance_not_in_the_intent() -> None:
+    messages, events = run(ActionAnswerQuestion(), tracker("wnb vs dna, whats the difference", "ask_question"))
+    assert "Was not brought" in text_of(messages)
+    assert {"event": "slot", "timestamp": None, "name": "last_item", "value": "was_not_brought"} in events
+
+
+def test_a_question_beside_a_case_is_answered_then_the_triage_offered() -> None:
+    text = "He comes in hungry and his coat is too small. Which type of neglect is that?"
+    messages, _ = run(ActionAnswerQuestion(), tracker(text, "ask_question"))
+    assert "The seven types of neglect" in text_of(messages)
+    assert messages[-1].get("response") == "utter_offer_triage"
+    plain, _ = run(ActionAnswerQuestion(), tracker("which type of neglect is no coat in winter", "ask_question"))
+    assert "utter_offer_triage" not in [m.get("response") for m in plain]
+
+
+def test_an_unsure_question_gets_at_most_three_topics_not_a_guess() -> None:
+    messages, _ = run(ActionAnswerQuestion(), tracker("qwxz plorb", "ask_question"))
+    buttons = [b for m in messages for b in m.get("buttons") or []]
+    assert len(buttons) <= 3 and "safeguarding lead" in text_of(messages)
+
+
+def test_an_unsure_question_naming_a_route_gets_the_contact() -> None:
+    messages, _ = run(ActionAnswerQuestion(), tracker(
+        "castleford social care referral", "ask_question",
+        [*area_entity("castleford"), {"entity": "route", "value": "make a referral"}]))
+    assert "0345 8 503 503" in text_of(messages)
+
+
+def test_a_follow_up_is_about_the_last_answer() -> None:
+    messages, _ = run(ActionAnswerQuestion(), tracker("do I need training to use it?", "ask_question",
+                                                      slots={"last_item": "gcp2"}))
+    assert "Graded Care Profile" in text_of(messages)
