@@ -113,7 +113,8 @@ class ActionShowItem(KnowledgeAction):
 
 class ActionFallbackSearch(KnowledgeAction):
     """Unsure what was meant: a message in another language gets the plain-English
-    note; a follow-up on a contact gets that route for the area of the last answer;
+    note; a national route ("nspcc phone no") is given; a contact asked for gets that
+    route for the area of the last answer, or the question which area when none is known;
     an area statement is taken; otherwise at most three likely topics as buttons
     (from the classifier's ranking and a search of the guidance), then a handoff."""
 
@@ -133,6 +134,8 @@ class ActionFallbackSearch(KnowledgeAction):
         if route_key in render.NATIONAL_ROUTES:  # "nspcc phone no": the same anywhere
             dispatcher.utter_message(**render.national_route(store.national(str(route_key))))
             return []
+        if route_key is not None and area is None:  # "how do I make a referral": which area?
+            return ActionAnswerContact().respond(store, dispatcher, tracker)
         if route_key is not None and area is not None:
             # A follow-up on a contact ("and out of hours?"): the route named, for the area of the last answer.
             dispatcher.utter_message(**render.contacts(store.contacts(area_id, now()), route_key))

@@ -388,3 +388,10 @@ def test_a_follow_up_is_about_the_last_answer() -> None:
     messages, _ = run(ActionAnswerQuestion(), tracker("do I need training to use it?", "ask_question",
                                                       slots={"last_item": "gcp2"}))
     assert "Graded Care Profile" in text_of(messages)
+
+
+def test_an_unsure_contact_question_with_no_area_asks_which_area() -> None:
+    messages, _ = run(ActionFallbackSearch(), tracker("how do I make a referral to childrens services", "nlu_fallback",
+                                                      [{"entity": "route", "value": "make a referral"}]))
+    assert text_of(messages).startswith("Which area is the child in?")
+    assert all(b["payload"].startswith("/ask_contact") for m in messages for b in m.get("buttons") or [])
