@@ -23,6 +23,31 @@ WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 REDACTED = re.compile(r"\[[a-z ]+\]")
 
 
+# A child or young person writing about their own home: in the first person, about their
+# own family or giving their own age ("my mum never makes tea", "i sleep on the floor with
+# my sisters", "im 12"). A practitioner writes about a child, and says what they are.
+_OWN_FAMILY = re.compile(
+    r"\bmy\s+(?:mum|mom|mam|mummy|dad|daddy|step\s?(?:mum|dad)|nan|nana|nanna|gran|granny|grandma|grandad|"
+    r"grandpa|brothers?|sisters?|siblings?|parents|foster\s+(?:mum|dad|carers?))\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:i|me|im|i'm|myself)\b", re.IGNORECASE)
+_OWN_AGE = re.compile(r"\b(?:i'?m|i am)\s+(?:[5-9]|1[0-7])\b(?!\s*(?:weeks?|months?|days?|mins?|minutes?))"
+                      r"|\b(?:i'?m|i am)\s+in\s+year\s+\d{1,2}\b", re.IGNORECASE)
+_PRACTITIONER = re.compile(
+    r"\b(?:my|our)\s+(?:pupils?|class|caseload|clients?|students?|patients?|setting|team|practice|ward|service)\b"
+    r"|\b(?:i'?m|i am|as)\s+(?:a|an|the)\s+(?:teacher|ta|hv|health visitor|nurse|school nurse|gp|doctor|"
+    r"social worker|sw|police|pc|officer|midwife|dsl|childminder|nursery|practitioner|manager|worker|volunteer)\b"
+    r"|\b(?:pupil|caseload|safeguarding lead|referral)\b",
+    re.IGNORECASE,
+)
+
+
+def sounds_like_a_child(text: str) -> bool:
+    """Whether `text` reads as a child writing about their own home, not a practitioner."""
+    if _PRACTITIONER.search(text):
+        return False
+    return bool(_OWN_AGE.search(text) or (_OWN_FAMILY.search(text) and _FIRST_PERSON.search(text)))
+
+
 def fill(text: str, national: Mapping[str, Route]) -> str:
     """The text with each "{route_id}" replaced by that national route's phone number."""
     return " ".join(PLACEHOLDER.sub(lambda m: national[m.group(1)].phone or m.group(0), text).split())

@@ -41,3 +41,11 @@ def test_what_the_triage_is_not_for_keeps_its_intent() -> None:
     assert intent_after("worried about my elderly neighbour, she isnt eating and the house is filthy",
                         "out_of_scope_adult") == "out_of_scope_adult"
     assert intent_after("my mum shouts at me and never makes tea, im 11", "out_of_scope_child") == "out_of_scope_child"
+
+
+def test_a_child_writing_about_home_is_a_child_writing_not_a_case() -> None:
+    assert intent_after("i dont have a bed at home i sleep on the floor with my sisters", "start_triage") \
+        == "out_of_scope_child"
+    assert intent_after("my dad hit me and im bleeding, im 12", "emergency") == "emergency"
+    assert intent_after("I'm a teacher, my pupil sleeps on the floor with her sisters", "start_triage") \
+        == "start_triage"

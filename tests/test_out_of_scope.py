@@ -8,7 +8,7 @@ import pytest
 
 from bot.knowledge.loader import load
 from bot.knowledge.models import Knowledge, OutOfScope
-from bot.out_of_scope import fill, is_other_language, known_words, reply
+from bot.out_of_scope import fill, is_other_language, known_words, reply, sounds_like_a_child
 from bot.redaction import NameLists
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,3 +130,18 @@ def test_english_with_typos_and_jargon_is_not_another_language(text: str, englis
                                                                knowledge: Knowledge) -> None:
     known = known_words(knowledge.areas, knowledge.lexicon, knowledge.roles)
     assert not is_other_language(text, english, known)
+
+
+@pytest.mark.parametrize(("text", "child"), [
+    ("i dont have a bed at home i sleep on the floor with my sisters", True),
+    ("im 12 and my mum never buys food, who can i talk to", True),
+    ("i'm in year 8 and nobody cares if i go to school", True),
+    ("my dad drinks every night and i have to make my own tea", True),
+    ("I'm a teacher and my pupil says her mum never buys food", False),
+    ("as a health visitor I'm worried, mum is low and the baby is 8 months", False),
+    ("the boy in my class is always hungry", False),
+    ("im 8 months into the case and mum still won't engage", False),
+    ("my mum is a childminder", False),  # no first person beyond "my": an adult's aside, not a child's home
+])
+def test_a_child_writing_about_their_own_home(text: str, child: bool) -> None:
+    assert sounds_like_a_child(text) is child

@@ -9,7 +9,9 @@ questions are for, so its intent becomes `start_triage` (the triage then shows
 back what it read, bot/triage_turn.py). So does "I'm a teacher in Oxfordshire
 and I'm worried about a boy in my class", which the classifier may take for a
 statement of the area alone (the triage keeps the area and the role). A message that asks anything keeps its
-intent: an explicit question is answered first. Runs before EmergencyOverride,
+intent: an explicit question is answered first. A child writing about their own home
+("i sleep on the floor with my sisters", "im 12 and my mum never buys food") is read as
+that (`out_of_scope_child`: Childline), never as a practitioner's case. Runs before EmergencyOverride,
 which has the last word.
 """
 from __future__ import annotations
@@ -27,8 +29,12 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.components.ranking import promote
 
 from bot.description import DescriptionReader, default_reader
+from bot.out_of_scope import sounds_like_a_child
 
 START_TRIAGE = "start_triage"
+CHILD_WRITING = "out_of_scope_child"
+# What a child's words about their own home are often read as, and are not.
+READ_AS_A_CASE = frozenset({START_TRIAGE, "inform", "nlu_fallback", "out_of_scope"})
 # Intents a description never replaces: the emergency, the triage itself, what the
 # practitioner asks of the conversation ("forget what I said about the baby"), and
 # what the triage is not for, however much it reads like a case: an adult ("my elderly
@@ -62,7 +68,12 @@ class DescriptionIntent(GraphComponent):
     def _describe(self, message: Message) -> None:
         text: str | None = message.get(TEXT)
         intent = message.get(INTENT) or {}
-        if not text or text.startswith("/") or intent.get("name") in KEPT:
+        if not text or text.startswith("/"):
+            return
+        if intent.get("name") in READ_AS_A_CASE and sounds_like_a_child(text):
+            promote(message, CHILD_WRITING)  # Childline, in words for a child: not the triage
+            return
+        if intent.get("name") in KEPT:
             return
         if not (self._reader.is_case(text) or self._reader.states_worry(text)):
             return
