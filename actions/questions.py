@@ -48,10 +48,10 @@ class ActionAnswerQuestion(KnowledgeAction):
         area = current_area(store, tracker)
         last = store.item(str(tracker.get_slot("last_item"))) if tracker.get_slot("last_item") else None
         ranked = topics.with_last_topic(topic_ranker().rank(text), last.topic if last else None, text)
-        if not topics.is_sure(ranked) and render.route_asked(store.lexicon(), tracker.latest_message.get("entities", [])):
-            return ActionAnswerContact().respond(store, dispatcher, tracker)  # "castleford social care referral"
         if not topics.is_sure(ranked):
-            return clarify(store, dispatcher, tracker, [r.topic for r in ranked if r.score >= topics.OFFER], area)
+            if render.route_asked(store.lexicon(), tracker.latest_message.get("entities", [])):
+                return ActionAnswerContact().respond(store, dispatcher, tracker)  # "castleford social care referral"
+            return clarify(store, dispatcher, tracker, topics.offered(ranked), area)
         role = store.role(str(entity_value(tracker, "role") or tracker.get_slot("role") or ""))
         items = store.items_for_topic(ranked[0].topic, area.id if area else None)
         items = render.pick_items(items, role)

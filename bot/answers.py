@@ -19,7 +19,7 @@ from typing import Any
 from bot.triage_flow import AgeRules, Question, QuestionSet, default_questions, phrase_tokens
 
 __all__ = ["Interpretation", "asked_sentences", "asks_for_guidance", "interpret_answer", "looks_like_a_question",
-           "parse_answer"]
+           "parse_answer", "sentences"]
 
 _PAYLOAD = re.compile(r"\s*/[\w.-]+\s*(\{.*\})\s*", re.DOTALL)
 # A message that asks something is a side question, never an answer to the
@@ -49,9 +49,14 @@ def looks_like_a_question(text: str) -> bool:
     return bool(_QUESTION.search(text))
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of `text`, split after a full stop, "!" or "?" and at line breaks."""
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
 def asked_sentences(text: str) -> list[str]:
     """The sentences of `text` that ask something."""
-    return [s.strip() for s in _SENTENCE.split(text) if s.strip() and looks_like_a_question(s.strip())]
+    return [s for s in sentences(text) if looks_like_a_question(s)]
 
 
 def asks_for_guidance(text: str) -> bool:
