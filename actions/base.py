@@ -10,10 +10,8 @@ so the emergency route never depends on the database.
 from __future__ import annotations
 
 import logging
-import os
 from abc import ABC, abstractmethod
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -25,17 +23,18 @@ from bot.knowledge.store import KnowledgeStore, KnowledgeUnavailable
 from bot.knowledge.models import Area
 from bot.review_note import Reviewed, review_due
 from bot.topics import TopicRanker
+from bot.paths import KNOWLEDGE_DB
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[1]
+# True right after an answer that offered the "am I worried?" questions (see domain.yml).
+OFFERED = "triage_offered"
 
 
 @lru_cache(maxsize=1)
 def knowledge_store() -> KnowledgeStore:
     """The process's knowledge store, opened on first use."""
-    path = Path(os.environ.get("KNOWLEDGE_DB", ROOT / "build" / "knowledge.db"))
-    return KnowledgeStore.open(path)
+    return KnowledgeStore.open(KNOWLEDGE_DB)
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,6 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import (
-    ROOT,
     KnowledgeAction,
     current_area,
     entity_number,
@@ -18,6 +17,7 @@ from actions.base import (
     say_review_due,
 )
 from actions.questions import ActionAnswerQuestion
+from bot.paths import KNOWLEDGE_DIR
 from bot.answers import looks_like_a_question
 from bot.clock import now
 from bot import render, topics
@@ -34,7 +34,7 @@ ESCALATION_STEP, ESCALATION_RUNNING = "escalation_step", "escalation_running"
 
 @lru_cache(maxsize=1)
 def scenarios() -> list[Scenario]:
-    return load_scenarios(ROOT / "knowledge" / "quiz")
+    return load_scenarios(KNOWLEDGE_DIR / "quiz")
 
 
 class ActionQuizStart(KnowledgeAction):

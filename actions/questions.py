@@ -12,8 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.contacts import ActionAnswerContact
 from actions.base import (
-    ROOT,
     KnowledgeAction,
+    OFFERED,
     current_area,
     entity_value,
     named_area,
@@ -22,6 +22,7 @@ from actions.base import (
     topic_ranker,
 )
 from bot import out_of_scope, render, topics
+from bot.paths import KNOWLEDGE_DIR
 from bot.clock import now
 from bot.context import AREA_STATEMENT, is_area_statement, local_route_key
 from bot.knowledge.models import Area
@@ -34,7 +35,7 @@ LANGUAGE = "out_of_scope_language"
 @lru_cache(maxsize=1)
 def english_words() -> frozenset[str]:
     """The English word list redaction uses, read once per process."""
-    folder = ROOT / "knowledge" / "safety"
+    folder = KNOWLEDGE_DIR / "safety"
     return NameLists.load(folder, {"english_words": "english_words.txt"}).english_words
 
 
@@ -43,6 +44,18 @@ class ActionAnswerQuestion(KnowledgeAction):
         return "action_answer_question"
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> list[dict[str, Any]]:
+        """The answer; `triage_offered` says whether it ended by offering the questions
+        (a typed "yes" then takes the offer: data/stories/offers.yml)."""
+        events = self._answer(store, dispatcher, tracker)
+        offered = any(m.get("response") == "utter_offer_triage" for m in dispatcher.messages)
+        if offered:
+            events.append(SlotSet(OFFERED, True))
+        elif tracker.get_slot(OFFERED):
+            events.append(SlotSet(OFFERED, None))
+        return events
+
+    def _answer(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
         area = current_area(store, tracker)

@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.paths import ROOT
+
 LONG_CHUNK = "my pupil Tom Baker, DOB 12/05/2014, lives at 12 Acacia Avenue KT1 1AA, mum on 07700 900123. "
 
 

@@ -459,7 +459,7 @@ def main() -> None:
     ours["knowledge_build_s"] = statistics.median(builds)
     save("knowledge build")
     if not args.quick:
-        training = timed([RASA, "train", "--force", "--domain", "domain", "--out", str(workdir / "models")],
+        training = timed([RASA, "train", "--force", "--domain", "domain.yml", "--out", str(workdir / "models")],
                          ROOT, env)
         ours["train_s"], ours["train_peak_rss_mb"] = training["s"], training["peak_rss_mb"]
         baseline_dir = workdir / "baseline"

@@ -39,11 +39,12 @@ from bot.emergency import Matching, Speller
 from bot.triage_flow import QuestionSet, default_questions, phrase_tokens
 from bot.schema import StrictModel
 from bot.triage import read_yaml
+from bot.paths import KNOWLEDGE_DIR
 
 __all__ = ["DescriptionReader", "Reading", "default_reader", "LEVELS"]
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "triage" / "description.yml"
-ENGLISH_WORDS = DEFAULT_PATH.parent.parent / "safety" / "english_words.txt"
+DEFAULT_PATH = KNOWLEDGE_DIR / "triage" / "description.yml"
+ENGLISH_WORDS = KNOWLEDGE_DIR / "safety" / "english_words.txt"
 NEEDS = "needs"
 # Records one reading: key, value, the practitioner's words.
 _Add = Callable[[str, "str | tuple[str, ...]", str], None]

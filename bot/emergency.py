@@ -41,8 +41,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from bot.paths import KNOWLEDGE_DIR
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "safety" / "emergency_signals.yml"
+DEFAULT_PATH = KNOWLEDGE_DIR / "safety" / "emergency_signals.yml"
 
 # Spelled out before matching, in this order ("can't" before the general "n't").
 _CONTRACTIONS = (

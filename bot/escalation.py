@@ -12,8 +12,9 @@ from pydantic import validator
 from bot.schema import StrictModel
 from bot.triage import read_yaml
 from bot.triage_flow import phrase_tokens
+from bot.paths import KNOWLEDGE_DIR
 
-DEFAULT_PATH = Path(__file__).resolve().parents[1] / "knowledge" / "learning" / "escalation.yml"
+DEFAULT_PATH = KNOWLEDGE_DIR / "learning" / "escalation.yml"
 
 
 class EscalationError(ValueError):

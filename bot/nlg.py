@@ -36,10 +36,10 @@ from bot.clock import now
 from bot.knowledge.loader import load
 from bot.knowledge.models import Area, Route, normalise
 from bot.knowledge.store import plan_contacts
+from bot.paths import KNOWLEDGE_DIR
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 LOCAL_ROUTE = "emergency_local_route"
 # When the knowledge files cannot be read at all (a broken checkout).
 NO_KNOWLEDGE_ROUTE = (
@@ -103,7 +103,7 @@ class KnowledgeNLG(TemplatedNaturalLanguageGenerator):
         domain = domain or Domain.empty()
         super().__init__(domain.responses)
         settings = endpoint_config.kwargs if endpoint_config is not None else {}
-        directory = knowledge_dir or Path(settings.get("knowledge_dir") or DEFAULT_KNOWLEDGE_DIR)
+        directory = knowledge_dir or Path(settings.get("knowledge_dir") or KNOWLEDGE_DIR)
         self.facts = EmergencyFacts.load(directory)
 
     def _uses_route(self, utter_action: str) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from bot.triage import LEVELS, Assessment, Reason, Rubric, SourceRef, assess, default_rubric, read_yaml
+from bot.paths import KNOWLEDGE_DIR
 
 __all__ = [
     "Feedback",
@@ -111,7 +112,7 @@ def load_scenarios(directory: Path, rubric: Rubric | None = None) -> list[Scenar
 
 def default_scenarios_dir() -> Path:
     """knowledge/quiz in this repository."""
-    return Path(__file__).resolve().parent.parent / "knowledge" / "quiz"
+    return KNOWLEDGE_DIR / "quiz"
 
 
 @dataclass(frozen=True)

@@ -51,11 +51,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
+from bot.paths import KNOWLEDGE_DIR
 
 log = logging.getLogger(__name__)
 
 KINDS = ("name", "date", "postcode", "address", "nhs_number", "phone", "email", "school")
-DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 # Redaction is repeated until nothing changes, so that its output is a fixed
 # point (idempotent); in practice the second pass only confirms the first.
 _MAX_PASSES = 5
@@ -923,7 +923,7 @@ def _alternation(words: Iterable[str]) -> str:
 @lru_cache(maxsize=1)
 def default_redactor() -> Redactor:
     """The redactor for this repository's knowledge/, built on first use."""
-    return Redactor.from_knowledge(DEFAULT_KNOWLEDGE_DIR)
+    return Redactor.from_knowledge(KNOWLEDGE_DIR)
 
 
 def redact(text: str) -> Redaction:

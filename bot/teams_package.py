@@ -28,6 +28,7 @@ from typing import Any
 from collections.abc import Mapping, Sequence
 
 from PIL import Image, ImageDraw
+from bot.paths import ROOT
 
 COLOR_SIZE = 192
 OUTLINE_SIZE = 32
@@ -45,7 +46,7 @@ class PackageError(Exception):
 
 
 def default_template() -> Path:
-    return Path(__file__).resolve().parents[1] / "teams" / "manifest.template.json"
+    return ROOT / "teams" / "manifest.template.json"
 
 
 def _guid(env: Mapping[str, str], name: str) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import yaml
+from bot.paths import KNOWLEDGE_DIR
 
 __all__ = [
     "AnswerError",
@@ -734,7 +735,7 @@ def load_rubric(path: Path) -> Rubric:
     )
 
 
-_DEFAULT_RUBRIC_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "triage" / "rubric.yml"
+_DEFAULT_RUBRIC_PATH = KNOWLEDGE_DIR / "triage" / "rubric.yml"
 
 
 def default_rubric_path() -> Path:

@@ -27,6 +27,7 @@ from bot.triage import (
     default_rubric,
     read_yaml,
 )
+from bot.paths import KNOWLEDGE_DIR
 
 __all__ = [
     "AgeRules",
@@ -329,7 +330,7 @@ def load_questions(path: Path, rubric: Rubric) -> QuestionSet:
     )
 
 
-_DEFAULT_QUESTIONS_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "triage" / "questions.yml"
+_DEFAULT_QUESTIONS_PATH = KNOWLEDGE_DIR / "triage" / "questions.yml"
 
 
 def default_questions_path() -> Path:

@@ -18,7 +18,8 @@ from typing import IO
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.paths import KNOWLEDGE_DB, ROOT
+
 VENV_BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "neglect-assistant.tar.gz"
 
@@ -40,6 +41,7 @@ class Assistant:
     env: dict[str, str]
     endpoints: str = "endpoints.yml"
     rasa_args: list[str] = field(default_factory=list)
+    model: Path = MODEL
     processes: list[subprocess.Popen] = field(default_factory=list)
     _logs: list[IO[bytes]] = field(default_factory=list)
 
@@ -69,7 +71,7 @@ class Assistant:
         self._spawn(
             "rasa",
             [str(VENV_BIN / "rasa"), "run", "--interface", "127.0.0.1", "--port", str(self.port),
-             "--model", str(MODEL), "--endpoints", self.endpoints,
+             "--model", str(self.model), "--endpoints", self.endpoints,
              "--credentials", "credentials.yml", *self.rasa_args],
         )
 
@@ -138,7 +140,7 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def make_assistant(workdir: Path, extra_env: dict[str, str] | None = None) -> Assistant:
+def make_assistant(workdir: Path, extra_env: dict[str, str] | None = None, model: Path = MODEL) -> Assistant:
     port, actions_port = free_port(), free_port()
     tracker_db = workdir / "tracker.db"
     env = dict(os.environ)
@@ -147,7 +149,7 @@ def make_assistant(workdir: Path, extra_env: dict[str, str] | None = None) -> As
         TRACKER_DB=str(tracker_db),
         LOCK_DB=str(workdir / "locks.db"),
         SANIC_WORKERS=str(default_workers()),
-        KNOWLEDGE_DB=str(ROOT / "build" / "knowledge.db"),
+        KNOWLEDGE_DB=str(KNOWLEDGE_DB),
         SANIC_HOST="127.0.0.1",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         TF_CPP_MIN_LOG_LEVEL="3",
@@ -156,4 +158,4 @@ def make_assistant(workdir: Path, extra_env: dict[str, str] | None = None) -> As
     )
     env.update(extra_env or {})
     return Assistant(port=port, actions_port=actions_port, tracker_db=tracker_db,
-                     log_dir=workdir, env=env)
+                     log_dir=workdir, env=env, model=model)

@@ -90,7 +90,7 @@ build_knowledge() {
 }
 
 model_fingerprint() {
-  (cd "$ROOT" && cat config.yml $(find domain data -type f -name '*.yml' | sort) | sha256sum | cut -d' ' -f1)
+  (cd "$ROOT" && cat config.yml domain.yml $(find data -type f -name '*.yml' | sort) | sha256sum | cut -d' ' -f1)
 }
 
 ensure_model() {
@@ -101,7 +101,7 @@ ensure_model() {
     return
   fi
   log "training the model (training data or config changed; about 2 minutes)"
-  (cd "$ROOT" && quietly training "$VENV/bin/rasa" train --quiet --domain domain \
+  (cd "$ROOT" && quietly training "$VENV/bin/rasa" train --quiet --domain domain.yml \
     --fixed-model-name neglect-assistant --out models)
   echo "$want" > "$ROOT/models/.fingerprint"
 }

@@ -18,8 +18,8 @@ from actions.learning import ActionEscalation, ActionListGuides, ActionQuizAnswe
 from actions.questions import ActionAnswerQuestion, ActionFallbackSearch, ActionHandoff, ActionTellMeMore
 from actions.triage import ActionTriageBack, ActionTriageExplain, ActionTriageResult, ActionTriageSkip, ValidateTriageForm
 from bot.knowledge.build import build
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 WEEKDAY_11AM = "2026-11-18T11:00:00+00:00"
 SATURDAY_2AM = "2026-11-21T02:00:00+00:00"
 
@@ -34,7 +34,7 @@ def knowledge_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(autouse=True)
 def store_env(knowledge_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("KNOWLEDGE_DB", str(knowledge_db))
+    monkeypatch.setattr(base, "KNOWLEDGE_DB", knowledge_db)
     monkeypatch.setenv("ASSISTANT_NOW", WEEKDAY_11AM)
     base.knowledge_store.cache_clear()
     yield
@@ -143,7 +143,7 @@ def test_a_number_not_known_is_said_to_be_not_known() -> None:
 def test_a_broken_knowledge_database_still_gives_999(monkeypatch, tmp_path) -> None:
     broken = tmp_path / "broken.db"
     broken.write_bytes(b"not sqlite")
-    monkeypatch.setenv("KNOWLEDGE_DB", str(broken))
+    monkeypatch.setattr(base, "KNOWLEDGE_DB", broken)
     base.knowledge_store.cache_clear()
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionAnswerContact().run(dispatcher, tracker("coventry mash", "ask_contact"), {}))

@@ -27,6 +27,7 @@ from bot.channels.teams import (
 from tests.fakes.standins import clean, redact
 from tests.fakes.botframework import FakeBotFramework, hmac_token, new_key, unsigned_token
 from tests.fakes.sanic_app import make_app, serving
+from bot.paths import ROOT
 
 APP_ID = "3f1c2d4e-0000-4000-8000-00000000a11d"
 CONVERSATION_ID = "a:1Xy;messageid=42"  # Teams ids carry ':' and ';'
@@ -514,7 +515,6 @@ def test_a_failed_key_fetch_is_retried_after_ten_seconds_not_on_every_request() 
 import email.utils  # noqa: E402  (kept with the tests that use it)
 import logging  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import yaml  # noqa: E402
 from yarl import URL  # noqa: E402
@@ -530,7 +530,6 @@ from bot.channels.teams import (  # noqa: E402
 )
 from tests.fakes.botframework import Failure  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 WALL_CLOCK = 1_750_000_000.0  # a fixed "now" for Retry-After dates
 
 
@@ -854,7 +853,7 @@ def test_the_role_question_with_its_eight_buttons_fits_teams() -> None:
 
 def domain_greeting() -> dict[str, Any]:
     """utter_greet as the domain defines it (what Rasa sends for /greet)."""
-    domain = yaml.safe_load((ROOT / "domain" / "core.yml").read_text(encoding="utf-8"))
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     greeting = dict(domain["responses"]["utter_greet"][0])
     return {"text": greeting["text"], "buttons": greeting.get("buttons", [])}
 

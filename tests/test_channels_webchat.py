@@ -16,11 +16,11 @@ import socketio
 from rasa.core.channels.channel import UserMessage
 
 from bot.channels.guard import MessageGuard, SafetyTexts
-from bot.channels.webchat import SessionTokens, WebChatInput, project_root
+from bot.channels.webchat import SessionTokens, WebChatInput
+from bot.paths import ROOT
 from tests.fakes.standins import clean, redact
 from tests.fakes.sanic_app import make_app, serving
 
-ROOT = project_root()
 PRIVACY_LINE = "Do not type names, dates of birth, addresses or other details that could identify a child or family."
 SESSION_SECRET = "test-only-webchat-session-secret-0123456789"
 TOKEN = re.compile(r"(?P<id>[0-9a-f]{32})\.[A-Za-z0-9_-]{43}")

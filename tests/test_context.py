@@ -1,15 +1,14 @@
 """Conversation context (bot/context.py): area statements and the local route a question concerns."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from bot.context import is_area_statement, local_route_key
 from bot.knowledge.loader import load
 from bot.knowledge.models import Knowledge
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from bot.knowledge.__main__ import main
 from bot.knowledge.build import BuildRefused, build
 from bot.knowledge.store import TABLES, KnowledgeStore
 from tests.test_knowledge_support import copy_minimal, read, write
+from bot.paths import ROOT
 
 TODAY = date(2026, 11, 22)
 
@@ -90,7 +91,7 @@ def test_cli_search(minimal: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 def test_a_brief_build_summarises_the_content_past_its_review_date(tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """`make run` builds with --brief: one line for the stale items, which `check` lists."""
-    knowledge = Path(__file__).resolve().parents[1] / "knowledge"
+    knowledge = ROOT / "knowledge"
     args = ["--knowledge", str(knowledge), "build", "--out", str(tmp_path / "kb.db"),
             "--spacy-out", str(tmp_path / "nlp")]
     assert main(args + ["--brief"]) == 0

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 TRAINING_DIR = ROOT / "data" / "nlu"
 HELDOUT_FILE = ROOT / "tests" / "nlu" / "heldout.yml"
 # Held-out phrasings kept beside the main split, each for the intents of one feature.
@@ -222,7 +222,7 @@ def test_no_sample_phrasing_is_trained_on(training: list[Example]) -> None:
     """The shared eval samples (../shared/eval) are samples, not training data."""
     import warnings
 
-    shared = Path(__file__).resolve().parents[2] / "shared" / "eval"
+    shared = ROOT.parent / "shared" / "eval"
     if not shared.is_dir():
         warnings.warn(f"SKIPPED LOUDLY: {shared} is not beside this checkout; samples not checked")
         pytest.skip(f"{shared} not present")

@@ -2,7 +2,6 @@
 and the reading of another language."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -10,8 +9,8 @@ from bot.knowledge.loader import load
 from bot.knowledge.models import Knowledge, OutOfScope
 from bot.out_of_scope import fill, is_other_language, known_words, reply, sounds_like_a_child
 from bot.redaction import NameLists
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,8 @@ from bot.redaction import (
     nhs_number_valid,
     redact,
 )
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 PRIVACY = ROOT / "knowledge" / "safety" / "privacy.yml"
 
 # Public numbers as another engineer's knowledge files give them (the shapes

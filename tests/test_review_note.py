@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from bot.knowledge.loader import load
 from bot.knowledge.models import Knowledge
 from bot.review_note import review_due
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 12, 1)
 
 

@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 from bot.teams_package import main
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BOT_ID = "3f1c2d4e-0000-4000-8000-00000000a11d"
 ENV = {
     "MICROSOFT_APP_ID": BOT_ID,

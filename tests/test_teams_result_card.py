@@ -26,8 +26,8 @@ from bot.knowledge.store import KnowledgeStore
 from bot.triage import assess
 from tests.fakes.botframework import FakeBotFramework
 from tests.test_channels_teams import APP_ID, FakeRasa, activity, post, run
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = Path(sys.prefix) / "card-schema" / "adaptive_cards" / "schemas" / f"schema-{ADAPTIVE_CARD_VERSION}.json"
 NEEDS = ("nutrition", "physical_care", "health", "supervision", "emotional", "education")
 LEVEL_4 = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 

@@ -35,6 +35,7 @@ from bot.triage_flow import (
     questions_for,
     slot_for,
 )
+from bot.paths import ROOT
 
 DOMAINS = ("nutrition", "physical_care", "health", "supervision", "emotional", "education")
 BORN = ("under_1", "1_4", "5_11", "12_17")
@@ -229,7 +230,7 @@ vignettes:
 
 
 def _vignettes() -> list[tuple[Any, ...]]:
-    beside = Path(__file__).resolve().parents[2] / "shared" / "eval" / "vignettes.yaml"
+    beside = ROOT.parent / "shared" / "eval" / "vignettes.yaml"
     path = Path(os.environ.get("TRIAGE_VIGNETTES", beside))
     if not path.exists():
         warnings.warn(f"{path} is not beside this checkout: checking the embedded copy of the vignettes only")

@@ -43,6 +43,7 @@ from bot.stores import latest_turn_events
 import bot.logs
 import bot.redaction
 import bot.sanitise
+from bot.paths import KNOWLEDGE_DIR
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ class Prepared:
 
 def default_knowledge_dir() -> Path:
     """``knowledge/`` of this checkout, whatever directory Rasa was started from."""
-    return Path(__file__).resolve().parents[2] / "knowledge"
+    return KNOWLEDGE_DIR
 
 
 def _read_mapping(path: Path) -> Mapping[str, Any]:

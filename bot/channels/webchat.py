@@ -74,6 +74,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels.guard import CHANNEL_PAYLOAD, MessageGuard, guard_from_credentials, payload_as_text
+from bot.paths import ROOT
 from bot.render import is_structured
 
 logger = logging.getLogger(__name__)
@@ -115,10 +116,6 @@ _PAGE_POLICY = (
 )
 
 
-def project_root() -> Path:
-    return Path(__file__).resolve().parents[2]
-
-
 @dataclass(frozen=True)
 class Asset:
     body: bytes
@@ -134,7 +131,7 @@ def _read(path: Path) -> bytes | None:
 
 
 def default_secret_file() -> Path:
-    return project_root() / "build" / "webchat_session_secret"
+    return ROOT / "build" / "webchat_session_secret"
 
 
 class SessionTokens:
@@ -384,8 +381,8 @@ class WebChatInput(SocketIOInput):
             jwt_method,
         )
         self.guard = guard
-        self.page_dir = page_dir or project_root() / "webchat"
-        self.client_script = client_script or project_root() / "node_modules/socket.io-client/dist/socket.io.min.js"
+        self.page_dir = page_dir or ROOT / "webchat"
+        self.client_script = client_script or ROOT / "node_modules/socket.io-client/dist/socket.io.min.js"
         # Read when the blueprint is built, so that creating the channel touches no file.
         self.session_secret = session_secret
         self.secret_file = secret_file

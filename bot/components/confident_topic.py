@@ -17,8 +17,6 @@ EmergencyOverride, which has the last word.
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -33,10 +31,10 @@ from bot.components.ranking import promote
 from bot.knowledge.store import KnowledgeStore, KnowledgeUnavailable
 from bot.topics import INTENT as ASK_QUESTION
 from bot.topics import TopicRanker
+from bot.paths import KNOWLEDGE_DB
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
 # The intents a confident topic overrides: the classifier's doubt and the general "not for me".
 UNSURE = frozenset({"nlu_fallback", "out_of_scope"})
 # The ranker's probability from which a topic is plainly asked about.
@@ -55,9 +53,8 @@ class ConfidentTopic(GraphComponent):
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> ConfidentTopic:
-        path = Path(os.environ.get("KNOWLEDGE_DB", ROOT / "build" / "knowledge.db"))
         try:
-            store = KnowledgeStore.open(path)
+            store = KnowledgeStore.open(KNOWLEDGE_DB)
         except KnowledgeUnavailable as error:
             logger.warning("no topic ranker in the NLU pipeline (%s)", error)
             return cls(None)

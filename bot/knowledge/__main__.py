@@ -10,10 +10,7 @@ from pathlib import Path
 from bot.knowledge.build import BuildRefused, build
 from bot.knowledge.store import KnowledgeStore, KnowledgeUnavailable
 from bot.knowledge.validate import validate
-
-
-def _root() -> Path:
-    return Path(__file__).resolve().parents[2]
+from bot.paths import KNOWLEDGE_DB, KNOWLEDGE_DIR, ROOT
 
 
 def _print_report(errors: list[str], warnings: list[str]) -> None:
@@ -38,24 +35,37 @@ def write_questions(db: Path, out: Path) -> None:
         out.write_text(text, encoding="utf-8")
 
 
+def write_triage_questions(knowledge_dir: Path, domain: Path) -> None:
+    """The triage questions' responses in the domain's generated block (bot/triage_domain.py)."""
+    from bot import triage_domain
+    from bot.triage import load_rubric
+    from bot.triage_flow import load_questions
+
+    rubric = load_rubric(knowledge_dir / "triage" / "rubric.yml")
+    if triage_domain.write(domain, load_questions(knowledge_dir / "triage" / "questions.yml", rubric)):
+        print(f"rewrote the triage questions in {domain.name}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    root = _root()
     parser = argparse.ArgumentParser(prog="python -m bot.knowledge", description=__doc__)
-    parser.add_argument("--knowledge", type=Path, default=root / "knowledge", help="the knowledge directory")
+    parser.add_argument("--knowledge", type=Path, default=KNOWLEDGE_DIR, help="the knowledge directory")
     commands = parser.add_subparsers(dest="command", required=True)
     build_cmd = commands.add_parser("build", help="validate, then build the database and the spaCy pipeline")
-    build_cmd.add_argument("--out", type=Path, default=root / "build" / "knowledge.db")
-    build_cmd.add_argument("--spacy-out", type=Path, default=root / "build" / "spacy_en_neglect")
-    build_cmd.add_argument("--nlu-out", type=Path, default=root / "data" / "nlu" / "questions.yml",
+    build_cmd.add_argument("--out", type=Path, default=KNOWLEDGE_DB)
+    build_cmd.add_argument("--spacy-out", type=Path, default=ROOT / "build" / "spacy_en_neglect")
+    build_cmd.add_argument("--nlu-out", type=Path, default=ROOT / "data" / "nlu" / "questions.yml",
                            help="where to write the topics' example questions as NLU training data")
+    build_cmd.add_argument("--domain", type=Path, default=None,
+                           help="the domain whose generated block holds the triage questions "
+                                "(default: domain.yml, when building this project's knowledge folder)")
     build_cmd.add_argument("--brief", action="store_true",
                            help="one line for the content past its review date (`check` lists it)")
     commands.add_parser("check", help="validate only; exit 1 on errors, print warnings")
     verify_cmd = commands.add_parser("verify", help="check that a built database opens; exit 1 naming the fix if not")
-    verify_cmd.add_argument("db", type=Path, nargs="?", default=root / "build" / "knowledge.db")
+    verify_cmd.add_argument("db", type=Path, nargs="?", default=KNOWLEDGE_DB)
     search_cmd = commands.add_parser("search", help="full-text search the built database")
     search_cmd.add_argument("query")
-    search_cmd.add_argument("--db", type=Path, default=root / "build" / "knowledge.db")
+    search_cmd.add_argument("--db", type=Path, default=KNOWLEDGE_DB)
     args = parser.parse_args(argv)
 
     if args.command == "check":
@@ -76,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
 
         build_pipeline(args.knowledge, args.spacy_out)
         write_questions(args.out, args.nlu_out)
+        domain = args.domain or (ROOT / "domain.yml" if args.knowledge.resolve() == KNOWLEDGE_DIR.resolve() else None)
+        if domain is not None:
+            write_triage_questions(args.knowledge, domain)
         if args.brief:
             past = f"; {len(report.warnings)} item(s) past their review date: `make knowledge-report` lists them"
             print(f"built {args.out.name} and {args.spacy_out.name}{past if report.warnings else ''}")

@@ -19,10 +19,8 @@ tests/artifacts/answer_accuracy.txt; the README quotes them.
 """
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,8 +29,8 @@ import yaml
 from bot import render
 from bot.knowledge.store import KnowledgeStore
 from tests.e2e.chat import Conversation
+from bot.paths import KNOWLEDGE_DB, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 HELD_OUT = (ROOT / "tests" / "nlu" / "heldout_answers.yml", ROOT / "tests" / "nlu" / "heldout_topics.yml")
 REPORT = ROOT / "tests" / "artifacts" / "answer_accuracy.txt"
 # The build fails below this top-1 accuracy. Measured 0.844 (523 of 620) on 2026-12-01
@@ -100,7 +98,7 @@ def store_out_of_scope(store: KnowledgeStore) -> list[Any]:
 
 @pytest.fixture(scope="module")
 def store() -> KnowledgeStore:
-    return KnowledgeStore.open(Path(os.environ.get("KNOWLEDGE_DB", ROOT / "build" / "knowledge.db")))
+    return KnowledgeStore.open(KNOWLEDGE_DB)
 
 
 def test_the_held_out_answer_set_is_big_enough() -> None:

@@ -19,8 +19,8 @@ import requests
 
 from tests.e2e.chat import Conversation
 from deploy.processes import Assistant, free_port, make_assistant
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 API_TOKEN = "test-token-not-a-secret"
 
 

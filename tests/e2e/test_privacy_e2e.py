@@ -10,14 +10,13 @@ import re
 import sqlite3
 import time
 import unicodedata
-from pathlib import Path
 from collections.abc import Iterable
 
 import pytest
 
 from tests.e2e.chat import Conversation
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 
 # Button-style payloads typed by hand: never offered, so they are words to redact.
 TYPED_PAYLOADS = {

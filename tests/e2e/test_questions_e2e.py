@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from tests.e2e.chat import Conversation
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT.parent / "shared" / "eval" / "questions.yaml"
 OURS = Path(__file__).with_name("questions.yml")
 

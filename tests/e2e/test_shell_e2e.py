@@ -10,12 +10,11 @@ import select
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from bot.channels.guard import load_safety_texts
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class Terminal:

@@ -36,14 +36,14 @@ from rasa.shared.core.events import BotUttered, Event, UserUttered
 
 from bot import render
 from bot.channels.guard import guard_from_credentials, load_safety_texts
-from bot.channels.webchat import WebChatInput, conversation_history, project_root
+from bot.channels.webchat import WebChatInput, conversation_history
+from bot.paths import ROOT
 from bot.knowledge.build import build
 from bot.knowledge.store import KnowledgeStore
 from bot.triage import assess
 from tests.e2e.browser import axe_violations, open_page, screenshot
 from tests.fakes.sanic_app import ServerThread, make_app
 
-ROOT = project_root()
 PRIVACY_LINE = "Do not type names, dates of birth, addresses or other details that could identify a child or family."
 EMERGENCY_LINE = "If a child is in immediate danger, call 999."
 LEVEL = re.compile(r"\bLevel [1-4]\b")

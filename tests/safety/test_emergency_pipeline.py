@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from bot.redaction import redact
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "neglect-assistant.tar.gz"
 HELD_OUT = Path(__file__).with_name("emergency_heldout.yml")
 

@@ -12,10 +12,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.knowledge.loader import load
 from bot.nlg import LOCAL_ROUTE, NO_KNOWLEDGE_ROUTE, KnowledgeNLG
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 KNOWLEDGE = ROOT / "knowledge"
-DOMAIN = Domain.load(str(ROOT / "domain"))
+DOMAIN = Domain.load(str(ROOT / "domain.yml"))
 AREAS = load(KNOWLEDGE).areas
 IN_HOURS = "2026-11-18T11:00:00+00:00"  # a Wednesday morning
 OUT_OF_HOURS = "2026-11-21T23:00:00+00:00"  # a Saturday night
@@ -73,7 +73,7 @@ def test_without_any_knowledge_the_reply_still_gives_999(tmp_path: Path) -> None
 
 
 def test_the_domain_uses_the_local_route_only_in_the_emergency_responses() -> None:
-    domain = yaml.safe_load((ROOT / "domain" / "core.yml").read_text())
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
     users = sorted(name for name, variations in domain["responses"].items()
                    if any("{" + LOCAL_ROUTE + "}" in v.get("text", "") for v in variations))
     assert users == ["utter_emergency", "utter_emergency_in_triage"]

@@ -9,7 +9,6 @@ Run with `-s` to see the figures.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 import yaml
@@ -17,8 +16,8 @@ import yaml
 from bot.emergency import DEFAULT_PATH, EmergencySignals
 from bot.redaction import default_redactor
 from tests.safety.emergency_table import EmergencyTable, load_table
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 TRAINING_DIR = ROOT / "data" / "nlu"
 MIN_ROWS = 80
 MAX_FALSE_ALARM_RATE = 0.0

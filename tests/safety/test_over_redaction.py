@@ -27,8 +27,8 @@ import yaml
 
 from bot.redaction import Redactor, default_redactor
 from bot.sanitise import clean
+from bot.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 NLU_LIMIT = 0.005
 GUIDANCE_LIMIT = 0.03
 _EXAMPLE = re.compile(r"^\s*- (?!intent:|synonym:|regex:|lookup:)(?P<text>.+?)\s*$")
