@@ -1,9 +1,10 @@
-"""Reply wording: turns knowledge records and triage results into messages.
+"""Replies assembled from knowledge records and triage results.
 
 Every function returns plain data (`{"text": ..., "buttons": [...]}`, the
 keyword arguments of Rasa's `dispatcher.utter_message`) so the actions stay
-thin and the wording can be tested without Rasa. Facts (numbers, names,
-sources) always come from the records passed in, never from this module.
+thin and replies can be tested without Rasa. The wording is the templates of
+knowledge/wording.yml (`say`); facts (numbers, names, sources) always come
+from the records passed in. This module only puts them together.
 """
 from __future__ import annotations
 
@@ -26,15 +27,11 @@ from bot.knowledge.models import (
 from bot.passages import best_passage
 from bot.triage import NEEDS, default_rubric
 from bot.triage_flow import default_questions
+from bot.wording import say
 
 Message = dict[str, Any]
 Button = dict[str, str]
 
-JUDGEMENT = (
-    "This supports, and does not replace, your professional judgement and a "
-    "conversation with your safeguarding lead or manager."
-)
-IMMEDIATE = "If a child is in immediate danger, call 999 now."
 NATIONAL_ROUTES = ("emergency", "non_emergency", "nspcc", "childline")
 # The `custom` payloads the web chat and Teams draw themselves (their message's text is the fallback).
 RESULT_TYPE = "triage_result"
@@ -56,30 +53,38 @@ def message(text: str, buttons: Sequence[Button] | None = None) -> Message:
     return {"text": text, "buttons": list(buttons)} if buttons else {"text": text}
 
 
+def judgement() -> str:
+    """The line under every result: the rubric's own disclaimer."""
+    return default_rubric().disclaimer
+
+
+def safety_line(plan: ContactPlan) -> str:
+    """999 now, and the NSPCC helpline: under every reply a practitioner could act on."""
+    return f"{say('immediate')} {say('nspcc', phone=plan.nspcc.phone)}"
+
+
 # --- routes and contacts -------------------------------------------------------
 
 
 def describe_route(route: Route) -> str:
     """'Single Point of Access (SPA): 020 8547 5008' or the fallback when unknown."""
     if route.phone:
-        line = f"{route.name}: {route.phone}"
+        line = say("route", name=route.name, phone=route.phone)
     elif route.key == "escalation":  # a policy to follow, not a phone line
-        line = f"{route.name}. {route.fallback or ''}".strip()
+        line = say("route_policy", name=route.name, fallback=route.fallback or "").strip()
     else:
-        line = f"{route.name}: the phone number is not known. {route.fallback or ''}".strip()
+        line = say("route_unknown", name=route.name, fallback=route.fallback or "").strip()
     if route.url and route.url not in line:
-        line += f" ({route.url})"
+        line += say("route_link", url=route.url)
     return line
 
 
 def _when(plan: ContactPlan, stated: bool = False) -> str:
     """The time the route is for: now, or the time the practitioner gave (said back to them)."""
     local = plan.local_time.strftime("%H:%M on %A")
-    state = "within" if plan.in_office_hours else "outside"
-    assumed = "" if plan.office_hours_known else " (office hours assumed: " + plan.office_hours_note + ")"
-    if stated:
-        return f"For {local} (UK time), the time you gave: {state} office hours{assumed}."
-    return f"It is {local} (UK time), {state} office hours{assumed}."
+    state = say("within") if plan.in_office_hours else say("outside")
+    assumed = "" if plan.office_hours_known else say("hours_assumed", note=plan.office_hours_note)
+    return say("time_stated" if stated else "time_now", time=local, state=state, assumed=assumed)
 
 
 def contacts(plan: ContactPlan, route_key: str | None, stated: bool = False) -> Message:
@@ -87,7 +92,7 @@ def contacts(plan: ContactPlan, route_key: str | None, stated: bool = False) -> 
     when the plan is for a time the practitioner gave rather than now."""
     assert plan.area is not None
     wanted = getattr(plan, route_key, None) if route_key else None
-    lines = [f"{plan.area.name}:"]
+    lines = [say("area_heading", area=plan.area.name)]
     if isinstance(wanted, Route):
         if stated:
             lines.append(_when(plan, stated))
@@ -95,19 +100,19 @@ def contacts(plan: ContactPlan, route_key: str | None, stated: bool = False) -> 
         if wanted.how:
             lines.append(wanted.how)
         if route_key == "front_door" and not plan.in_office_hours and plan.out_of_hours:
-            lines.append(("Out of hours then — " if stated else "Out of hours now — ") + describe_route(plan.out_of_hours))
+            lines.append(say("out_of_hours_then" if stated else "out_of_hours_now", route=describe_route(plan.out_of_hours)))
         source = wanted.citation
     else:
         lines.append(_when(plan, stated))
-        lines.append(("Call: " if stated else "Call now: ") + describe_route(plan.now_route))
+        lines.append(say("call_then" if stated else "call_now", route=describe_route(plan.now_route)))
         if plan.now_route.how:
             lines.append(plan.now_route.how)
         for extra in (plan.front_door, plan.out_of_hours, plan.early_help):
             if extra is not None and extra is not plan.now_route and extra.key != plan.now_route.key:
                 lines.append(describe_route(extra))
         source = plan.now_route.citation
-    lines.append(f"{IMMEDIATE} NSPCC helpline for adults: {plan.nspcc.phone}.")
-    lines.append(f"Source: {source}")
+    lines.append(safety_line(plan))
+    lines.append(say("source", citation=source))
     return message("\n".join(lines))
 
 
@@ -117,7 +122,7 @@ def national_route(route: Route) -> Message:
         lines.append(route.how)
     if route.note:
         lines.append(route.note)
-    lines.append(f"Source: {route.citation}")
+    lines.append(say("source", citation=route.citation))
     return message("\n".join(lines))
 
 
@@ -136,44 +141,32 @@ def route_asked(lexicon: Lexicon, entities: Iterable[dict[str, Any]]) -> str | N
 def ask_area(areas: Sequence[Area], payload_intent: str, question: str = "triage",
              **carry: Any) -> Message:
     """Which area? One button per area; `carry` keeps other entities in the payload."""
-    texts = {
-        "triage": f"Which area do you work in? {IMMEDIATE}",
-        "contact": "Which area is the child in? I have contacts for these areas (anywhere else, the council's "
-                   "children's social care front door is the route, and the NSPCC helpline works everywhere):",
-        "escalation": "Which area are you working in? Each partnership has its own escalation policy:",
-        "emergency": "Tell me your area and I will give you the local children's social care route:",
-    }
+    text = say(f"ask_area_{question}")
+    if question == "triage":
+        text += " " + say("immediate")
     buttons = [button(area.name, payload_intent, area=area.id, **carry) for area in areas]
-    return message(texts[question], buttons)
+    return message(text, buttons)
 
 
 def emergency_route(plan: ContactPlan, areas: Sequence[Area]) -> Message:
     """The local route after the fixed 999 message."""
     if plan.area is None:
         return ask_area(areas, "emergency", question="emergency")
-    lines = [
-        f"Then tell children's social care in {plan.area.name}.",
-        describe_route(plan.now_route),
-    ]
+    lines = [say("emergency_then", area=plan.area.name), describe_route(plan.now_route)]
     if plan.now_route.key != "front_door" and plan.front_door is not None:
-        lines.append("In office hours: " + describe_route(plan.front_door))
-    lines.append(f"Source: {plan.now_route.citation}")
+        lines.append(say("in_office_hours", route=describe_route(plan.front_door)))
+    lines.append(say("source", citation=plan.now_route.citation))
     return message("\n".join(lines))
 
 
 def handoff(plan: ContactPlan, asked: bool = False) -> Message:
     """When I cannot answer, or when asked for a person: the safeguarding lead, and the area's advice line."""
-    lines = [
-        "Please talk it through with your safeguarding lead or manager."
-        if asked else
-        "I'm not sure I can answer that from the guidance I hold. Please talk it "
-        "through with your safeguarding lead or manager."
-    ]
+    lines = [say("handoff_asked" if asked else "handoff_unsure")]
     if plan.area is not None and plan.front_door is not None:
-        lines.append("For advice you can also contact " + describe_route(plan.front_door) + ".")
+        lines.append(say("handoff_front_door", route=describe_route(plan.front_door)))
     else:
-        lines.append("Your local children's social care front door can also advise; tell me your area for its number.")
-    lines.append(f"{IMMEDIATE} NSPCC helpline for adults: {plan.nspcc.phone}.")
+        lines.append(say("handoff_no_area"))
+    lines.append(safety_line(plan))
     return message("\n".join(lines))
 
 
@@ -196,7 +189,7 @@ def answer(items: Sequence[GuidanceItem], store: Any, question: str = "") -> lis
     role_items = [item for item in items if item.role]
     if len(role_items) > 1:
         return [message(
-            "The guidance differs by role. Which is yours?",
+            say("role_differs"),
             [button(item.title, "show_item", item=item.id) for item in role_items],
         )]
     for index, item in enumerate(items):
@@ -204,11 +197,11 @@ def answer(items: Sequence[GuidanceItem], store: Any, question: str = "") -> lis
         summary = f"{passage}\n\n{item.summary.strip()}" if passage else item.summary.strip()
         buttons: list[Button] = []
         if item.detail:
-            buttons.append(button("Tell me more", "tell_me_more", item=item.id))
+            buttons.append(button(say("tell_me_more"), "tell_me_more", item=item.id))
         guide = store.guide(item.guide) if item.guide else None
         if guide is not None:
             buttons.append(button(guide_label(guide), "ask_guide", item=guide.id))
-        reply = message(f"{item.title}\n{summary}\nSource: {item.citation}", buttons)
+        reply = message(f"{item.title}\n{summary}\n{say('source', citation=item.citation)}", buttons)
         reply["json_message"] = answer_data(item, guide, summary)
         messages.append(reply)
     return messages
@@ -242,7 +235,7 @@ def answer_data(item: GuidanceItem, guide: Guide | None, summary: str | None = N
         "type": ANSWER_TYPE,
         "title": item.title,
         "summary": reflow(summary or item.summary),
-        "sections": [{"title": "Tell me more", "text": reflow(item.detail)}] if item.detail else [],
+        "sections": [{"title": say("tell_me_more"), "text": reflow(item.detail)}] if item.detail else [],
         "more_payload": payload("tell_me_more", item=item.id) if item.detail else None,
         "url": None,
         "sources": _sources(item.sources),
@@ -252,9 +245,9 @@ def answer_data(item: GuidanceItem, guide: Guide | None, summary: str | None = N
 
 def more(item: GuidanceItem | None) -> Message:
     if item is None:
-        return message("Tell me more about what? Ask me a question about neglect first.")
+        return message(say("more_about_what"))
     text = (item.detail or item.summary).strip()
-    return message(f"{item.title} — more detail\n{text}\nSource: {item.citation}")
+    return message(f"{say('more_heading', title=item.title)}\n{text}\n{say('source', citation=item.citation)}")
 
 
 def did_you_mean(likely: Sequence[GuidanceItem], hits: Sequence[SearchHit],
@@ -266,13 +259,7 @@ def did_you_mean(likely: Sequence[GuidanceItem], hits: Sequence[SearchHit],
     if not choices:
         return [handoff(plan)]
     buttons = [button(title, "show_item", item=item_id) for item_id, title in list(choices.items())[:limit]]
-    return [
-        message("I'm not sure what you meant. Did you mean one of these?", buttons),
-        message(
-            "If none of these fits, talk to your safeguarding lead or manager. "
-            f"{IMMEDIATE}"
-        ),
-    ]
+    return [message(say("did_you_mean"), buttons), message(f"{say('none_fits')} {say('immediate')}")]
 
 
 # --- one-minute guides ----------------------------------------------------------
@@ -282,30 +269,23 @@ def guide_label(guide: Guide) -> str:
     """'One-minute guide: <title>', unless the title already says so."""
     if re.search(r"one[- ]minute guide", guide.title, re.IGNORECASE):
         return guide.title
-    return f"One-minute guide: {guide.title}"
+    return say("guide_label", title=guide.title)
 
 
 def guide_card(guide: Guide) -> Message:
-    lines = [
-        guide_label(guide),
-        f"What it is: {guide.what.strip()}",
-        f"Why it matters: {guide.why.strip()}",
-        f"What to do: {guide.todo.strip()}",
-        f"Where to find more: {guide.more.strip()}",
-    ]
+    sections = [(say("guide_why_title"), guide.why), (say("guide_todo_title"), guide.todo),
+                (say("guide_more_title"), guide.more)]
+    lines = [guide_label(guide), say("guide_what", text=guide.what.strip())]
+    lines += [f"{title}: {text.strip()}" for title, text in sections]
     if guide.url:
         lines.append(guide.url)
-    lines.append(f"Source: {guide.citation}")
+    lines.append(say("source", citation=guide.citation))
     card = message("\n".join(lines))
     card["json_message"] = {
         "type": ANSWER_TYPE,
         "title": guide_label(guide),
-        "summary": f"What it is: {reflow(guide.what)}",
-        "sections": [
-            {"title": "Why it matters", "text": reflow(guide.why)},
-            {"title": "What to do", "text": reflow(guide.todo)},
-            {"title": "Where to find more", "text": reflow(guide.more)},
-        ],
+        "summary": say("guide_what", text=reflow(guide.what)),
+        "sections": [{"title": title, "text": reflow(text)} for title, text in sections],
         "more_payload": None,
         "url": href(guide.url),
         "sources": _sources(guide.sources),
@@ -315,9 +295,9 @@ def guide_card(guide: Guide) -> Message:
 
 
 def guide_list(guides: Sequence[Guide], not_found: bool = False) -> Message:
-    intro = "I could not find that guide. " if not_found else ""
+    intro = say("guide_not_found") if not_found else ""
     return message(
-        intro + "These one-minute guides and toolkits are available:",
+        intro + say("guide_list"),
         [button(guide.title, "ask_guide", item=guide.id) for guide in guides],
     )
 
@@ -333,28 +313,28 @@ def escalation_step(escalation: Any, step: int, plan: ContactPlan,
     steps = escalation.steps
     step = min(max(step, 1), len(steps))
     current = steps[step - 1]
-    lines = [f"Step {step} of {len(steps)}: {current.title}", current.text]
+    lines = [say("escalation_step", step=step, steps=len(steps), title=current.title), current.text]
     if step == len(steps):
         policy = plan.escalation
         if policy is not None:
-            lines.append(f"In {plan.area.name}: {policy.name}. {policy.how}".strip())
+            lines.append(say("escalation_area_policy", area=plan.area.name, name=policy.name, how=policy.how or "").strip())
             if policy.url:
                 lines.append(policy.url)
             elif not policy.phone and policy.fallback:
                 lines.append(policy.fallback)
         else:
-            lines.append(f"I do not hold {plan.area.name}'s escalation policy: ask your safeguarding lead.")
+            lines.append(say("escalation_not_held", area=plan.area.name))
     elif plan.escalation is not None:  # the area's own policy, for when it comes to that
-        lines.append(f"{plan.area.name}'s escalation policy: {plan.escalation.name}"
-                     + (f" ({plan.escalation.url})" if plan.escalation.url else ""))
+        lines.append(say("escalation_policy_named", area=plan.area.name, name=plan.escalation.name)
+                     + (say("route_link", url=plan.escalation.url) if plan.escalation.url else ""))
     lines.append(escalation.reminder)
     sources = [cite_doc(doc, section) for doc, section in current.sources]
     if step == len(steps) and plan.escalation is not None:
         sources.append(plan.escalation.citation)
-    lines.append("Source: " + "; ".join(sources))
+    lines.append(say("sources", citations="; ".join(sources)))
     buttons = []
     if step < len(steps):
-        buttons.append(button("Done that — what next?", "ask_escalation", step=step + 1))
+        buttons.append(button(say("escalation_next"), "ask_escalation", step=step + 1))
     return message("\n".join(lines), buttons)
 
 
@@ -364,10 +344,8 @@ def escalation_step(escalation: Any, step: int, plan: ContactPlan,
 def ask_role(roles: Sequence[Role]) -> Message:
     """Optional: the practitioner's role, for role-specific next steps."""
     buttons = [button(role.name, "choose", role=role.id) for role in roles]
-    buttons.append(button("Skip this question", "choose", role="not_given"))
-    return message(
-        "What is your role? (Optional: it lets me add steps that apply to your role.)", buttons
-    )
+    buttons.append(button(say("skip_question"), "choose", role="not_given"))
+    return message(say("ask_role"), buttons)
 
 
 def ask_factors(question: Any, selected: Sequence[str]) -> Message:
@@ -375,35 +353,34 @@ def ask_factors(question: Any, selected: Sequence[str]) -> Message:
     titles = {option.value: option.title for option in question.options}
     text = question.prompt.strip()
     if selected:
-        text += "\nSo far: " + "; ".join(titles.get(value, value) for value in selected) + "."
-        text += "\nPick another, or press the last button when you have finished."
+        text += "\n" + say("factors_so_far", picked="; ".join(titles.get(value, value) for value in selected))
+        text += "\n" + say("factors_pick_another")
     buttons = [button(option.title, "choose", triage_answer=option.value)
                for option in question.options if option.value not in selected]
     finish = question.finish
-    buttons.append(button(finish.title if not selected else "Done", "choose", triage_answer=finish.value))
+    buttons.append(button(finish.title if not selected else say("factors_done"), "choose", triage_answer=finish.value))
     return message(text, buttons)
 
 
 def reason_lines(reasons: Sequence[Any]) -> list[str]:
     """The rules that fired, in plain English, each with its source."""
-    return [f"- {r.text.strip()} ({r.source_citation})" for r in reasons]
+    return [say("reason", text=r.text.strip(), citation=r.source_citation) for r in reasons]
 
 
 def _level_heading(assessment: Any, level: Level) -> str:
-    return f"Level {assessment.level}: {level.name}"
+    return say("level_heading", level=assessment.level, name=level.name)
 
 
 def _route_lines(level: Level, plan: ContactPlan) -> list[str]:
     lines = []
     for step in level.next_steps:
-        line = f"- {step.text.strip()}"
+        line = say("step", text=step.text.strip())
         if step.route is not None:
             route = step.route
             if route.key == "front_door" and not plan.in_office_hours and plan.out_of_hours is not None:
-                route = plan.out_of_hours
-                line += f" It is now outside office hours: {describe_route(route)}."
+                line += say("step_out_of_hours", route=describe_route(plan.out_of_hours))
             else:
-                line += f" {describe_route(route)}."
+                line += say("step_route", route=describe_route(route))
         lines.append(line)
     return lines
 
@@ -411,27 +388,27 @@ def _route_lines(level: Level, plan: ContactPlan) -> list[str]:
 def _result_texts(assessment: Any, level: Level, plan: ContactPlan, role: Role | None) -> list[str]:
     """The result as plain text (REST, the terminal): level and reasons, next steps, judgement."""
     if assessment.emergency:
-        lines = [f"{IMMEDIATE} {assessment.next_step.strip()}"]
+        lines = [f"{say('immediate')} {assessment.next_step.strip()}"]
         if plan.area is not None:
-            lines.append(f"Then tell children's social care in {plan.area.name}: {describe_route(plan.now_route)}.")
-        lines.append(f"NSPCC helpline for adults: {plan.nspcc.phone}.")
-        lines.append(f"Level 4: {level.name}. {JUDGEMENT}")
+            lines.append(say("emergency_tell", area=plan.area.name, route=describe_route(plan.now_route)))
+        lines.append(say("nspcc", phone=plan.nspcc.phone))
+        lines.append(say("emergency_level", name=level.name, judgement=judgement()))
         return ["\n".join(lines)]
     reasons = reason_lines(assessment.reasons)
     lines = [_level_heading(assessment, level), level.summary.strip()]
-    lines.append("Why:" if reasons else "Why: none of the rubric's concerns applied: the needs you described are met.")
+    lines.append(say("why") if reasons else say("why_none"))
     lines.extend(reasons)
-    for _, text in assessment.note_texts:
-        lines.append(f"Note: {text.strip()}")
-    steps = [f"What to do next in {plan.area.name if plan.area else 'your area'}:"]
+    lines.extend(say("note", text=text.strip()) for _, text in assessment.note_texts)
+    steps = [say("next_in_area", area=plan.area.name if plan.area else say("your_area"))]
     steps.extend(_route_lines(level, plan))
     if plan.area is not None and not any(step.route is not None for step in level.next_steps):
-        steps.append(f"- If you are unsure, ask for advice: {describe_route(plan.now_route)}.")
+        steps.append(say("unsure_ask_advice", route=describe_route(plan.now_route)))
     if role is not None:
-        steps.extend(f"- For your role ({role.name}): {step.text.strip()}" for step in role.steps[:2])
-    steps.append(f"{IMMEDIATE} NSPCC helpline for adults: {plan.nspcc.phone}.")
-    steps.append(f"Source: {level.citation}")
-    return ["\n".join(lines), "\n".join(steps), JUDGEMENT]
+        steps.extend(say("step", text=say("for_role", role=role.name, text=step.text.strip()))
+                     for step in role.steps[:2])
+    steps.append(safety_line(plan))
+    steps.append(say("source", citation=level.citation))
+    return ["\n".join(lines), "\n".join(steps), judgement()]
 
 
 def triage_result(assessment: Any, level: Level, plan: ContactPlan, role: Role | None,
@@ -440,9 +417,9 @@ def triage_result(assessment: Any, level: Level, plan: ContactPlan, role: Role |
     `custom` payload, which the web chat and Teams draw), its plain-text
     fallback (`text`, for REST and the terminal) and the buttons that follow."""
     data = triage_result_data(assessment, level, plan, role, store)
-    buttons = [button("Copy a summary", "request_summary"), button("Start again", "start_triage")]
+    buttons = [button(say("copy_summary"), "request_summary"), button(say("start_again"), "start_triage")]
     if data["guide"] is not None:
-        buttons.insert(1, {"title": f"Read: {data['guide']['name']}", "payload": data["guide"]["payload"]})
+        buttons.insert(1, {"title": say("read_guide", name=data["guide"]["name"]), "payload": data["guide"]["payload"]})
     texts = _result_texts(assessment, level, plan, role)
     return {"text": "\n\n".join(texts), "buttons": buttons, "json_message": data}
 
@@ -496,7 +473,7 @@ def office_hours_text(area: Area) -> str:
         previous = day
     text = ", ".join(f"{first}–{last} {start}–{end}" if first != last else f"{first} {start}–{end}"
                      for first, last, start, end in runs)
-    return f"{text} (assumed)" if not hours.known else text
+    return say("hours_assumed_short", hours=text) if not hours.known else text
 
 
 def _sources(sources: Iterable[Any]) -> list[dict[str, str | None]]:
@@ -539,7 +516,7 @@ def _hours_for(route: Route, plan: ContactPlan) -> str | None:
     if route.key == "front_door":
         return office_hours_text(plan.area)
     if route.key == "out_of_hours":
-        return "Outside office hours"
+        return say("hours_outside")
     return None
 
 
@@ -552,7 +529,7 @@ def triage_result_data(assessment: Any, level: Level, plan: ContactPlan, role: R
     guide = _guide_for_level(store, plan)
     steps = [step for step in level.next_steps if not (step.route is not None and step.route.key == "emergency")]
     if assessment.emergency:
-        first_action = f"{IMMEDIATE} {assessment.next_step.strip()}"
+        first_action = f"{say('immediate')} {assessment.next_step.strip()}"
         contacts = [_contact(plan.emergency, None, now=True)]
         if plan.area is not None:
             contacts.append(_contact(plan.now_route, _hours_for(plan.now_route, plan)))
@@ -569,7 +546,7 @@ def triage_result_data(assessment: Any, level: Level, plan: ContactPlan, role: R
         more = [step.text.strip() for step in steps[1:]
                 if step.route is None or step.route.key != "out_of_hours"]
         if role is not None:
-            more.extend(f"For your role ({role.name}): {step.text.strip()}" for step in role.steps[:2])
+            more.extend(say("for_role", role=role.name, text=step.text.strip()) for step in role.steps[:2])
     out_of_hours = None
     if plan.out_of_hours is not None and plan.area is not None:
         out_of_hours = _contact(plan.out_of_hours, _hours_for(plan.out_of_hours, plan),
@@ -594,7 +571,7 @@ def triage_result_data(assessment: Any, level: Level, plan: ContactPlan, role: R
         "contacts": contacts,
         "out_of_hours": out_of_hours,
         "in_office_hours": plan.in_office_hours,
-        "immediate": f"{IMMEDIATE} NSPCC helpline for adults: {plan.nspcc.phone}.",
+        "immediate": safety_line(plan),
         "immediate_contacts": [_contact(plan.emergency, None), _contact(plan.nspcc, None)],
         "steps": more,
         "reasons": [{"text": r.text.strip(), "sources": _reason_sources(r, store)} for r in assessment.reasons],
@@ -607,7 +584,7 @@ def triage_result_data(assessment: Any, level: Level, plan: ContactPlan, role: R
             "payload": payload("ask_guide", item=guide.id),
         },
         "summary": triage_summary(assessment, level, plan),
-        "judgement": JUDGEMENT,
+        "judgement": judgement(),
     }
 
 
@@ -650,15 +627,15 @@ def answer_lines(answers: dict[str, Any], questions: Any = None) -> list[str]:
 
 def triage_summary(assessment: Any, level: Level, plan: ContactPlan) -> str:
     """A copyable summary: answers (by their button titles), level, reasons, next steps; no identifiers."""
-    lines = ["Summary of an \"am I worried?\" check (no names or identifiers)"]
+    lines = [say("summary_heading")]
     if plan.area is not None:
-        lines.append(f"Area: {plan.area.name}")
+        lines.append(say("summary_area", area=plan.area.name))
     lines.extend(answer_lines(assessment.answers))
     lines.append(_level_heading(assessment, level))
-    lines.extend(f"Reason: {r.text.strip()} ({r.source_citation})" for r in assessment.reasons)
-    lines.extend(f"Note: {text.strip()}" for _, text in assessment.note_texts)
-    lines.extend(step.replace("- ", "Next step: ", 1) for step in _route_lines(level, plan))
-    lines.append(JUDGEMENT)
+    lines.extend(say("summary_reason", text=r.text.strip(), citation=r.source_citation) for r in assessment.reasons)
+    lines.extend(say("note", text=text.strip()) for _, text in assessment.note_texts)
+    lines.extend(say("summary_next_step", text=step.removeprefix("- ")) for step in _route_lines(level, plan))
+    lines.append(judgement())
     return "\n".join(lines)
 
 
@@ -666,52 +643,47 @@ def triage_summary(assessment: Any, level: Level, plan: ContactPlan) -> str:
 
 
 def quiz_intro(quiz: Any) -> Message:
-    return message(
-        f"Threshold quiz: {len(quiz.scenarios)} short, anonymised case scenarios. For each, "
-        "pick the continuum-of-need level you think fits; I will tell you what the rubric "
-        "says and why."
-    )
+    return message(say("quiz_intro", count=len(quiz.scenarios)))
 
 
 def quiz_question(quiz: Any, store: Any) -> Message:
     scenario = quiz.current()
     number = len(quiz.picks) + 1
-    buttons = [button(f"Level {level.n}: {level.name}", "quiz_answer", quiz_level=level.n)
+    buttons = [button(say("quiz_level_button", level=level.n, name=level.name), "quiz_answer", quiz_level=level.n)
                for level in (store.level(n, None) for n in range(1, 5))]
-    return message(f"Scenario {number} of {len(quiz.scenarios)}: {scenario.title}\n"
-                   f"{scenario.vignette.strip()}\nWhich level fits?", buttons)
+    heading = say("quiz_scenario", number=number, total=len(quiz.scenarios), title=scenario.title)
+    return message(f"{heading}\n{scenario.vignette.strip()}\n{say('quiz_which_level')}", buttons)
 
 
 def quiz_feedback(feedback: Any) -> Message:
-    verdict = "Yes — that matches the rubric." if feedback.correct else (
-        f"Not quite: you picked level {feedback.picked_level}; the rubric gives level "
-        f"{feedback.expected_level}.")
-    lines = [verdict, f"Level {feedback.expected_level}: {feedback.expected_level_name}."]
+    verdict = say("quiz_right") if feedback.correct else say(
+        "quiz_wrong", picked=feedback.picked_level, expected=feedback.expected_level)
+    lines = [verdict, say("quiz_level", level=feedback.expected_level, name=feedback.expected_level_name)]
     if feedback.emergency:
-        lines.append(IMMEDIATE)
+        lines.append(say("immediate"))
     if feedback.reasons:
-        lines.append("Why:")
+        lines.append(say("why"))
         lines.extend(reason_lines(feedback.reasons))
-    lines.extend(f"Note: {text.strip()}" for _, text in feedback.notes)
-    lines.append(f"Teaching point: {feedback.teaching_point.strip()} ({feedback.teaching_citation})")
-    lines.append(f"Next step at this level: {feedback.next_step.strip()} ({feedback.next_step_citation})")
+    lines.extend(say("note", text=text.strip()) for _, text in feedback.notes)
+    lines.append(say("quiz_teaching_point", text=feedback.teaching_point.strip(), citation=feedback.teaching_citation))
+    lines.append(say("quiz_next_step", text=feedback.next_step.strip(), citation=feedback.next_step_citation))
     return message("\n".join(lines))
 
 
 def quiz_score(quiz: Any) -> Message:
     score = quiz.score()
-    lines = [f"You got {score.correct} out of {score.total}."]
+    lines = [say("quiz_score", correct=score.correct, total=score.total)]
     revisit = quiz.to_revisit()
     if revisit:
-        lines.append("Worth revisiting:")
-        lines.extend(f"- {r.topic}: the rubric gives level {r.expected_level} ({r.expected_level_name}), "
-                     f"you picked {r.picked_level}" for r in revisit)
+        lines.append(say("quiz_revisit"))
+        lines.extend(say("quiz_revisit_item", topic=r.topic, expected=r.expected_level, name=r.expected_level_name,
+                         picked=r.picked_level) for r in revisit)
     else:
-        lines.append("All matched the rubric.")
-    lines.append(JUDGEMENT)
-    return message("\n".join(lines), [button("Another round", "start_quiz"),
-                                      button("I'm worried about a child", "start_triage")])
+        lines.append(say("quiz_all_matched"))
+    lines.append(judgement())
+    return message("\n".join(lines), [button(say("quiz_another_round"), "start_quiz"),
+                                      button(say("worried_about_a_child"), "start_triage")])
 
 
 def quiz_not_running() -> Message:
-    return message("There is no quiz running just now.", [button("Quiz me", "start_quiz")])
+    return message(say("quiz_not_running"), [button(say("quiz_me"), "start_quiz")])

@@ -6,20 +6,21 @@ import shutil
 from pathlib import Path
 
 import yaml
+from bot.paths import ROOT
 
-REPO = Path(__file__).resolve().parents[1]
-KNOWLEDGE = REPO / "knowledge"
-MINIMAL = REPO / "tests" / "fixtures" / "knowledge" / "minimal"
+KNOWLEDGE = ROOT / "knowledge"
+MINIMAL = ROOT / "tests" / "fixtures" / "knowledge" / "minimal"
 
 # The source documents, beside the checkout when ../shared is there (tests using them skip loudly otherwise).
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = ROOT.parent / "shared" / "seeds"
 
 
 def copy_minimal(target: Path) -> Path:
-    """A valid minimal knowledge directory (with the project's real triage rubric) at `target`."""
+    """A valid minimal knowledge directory (with the project's real triage rubric and wording) at `target`."""
     shutil.copytree(MINIMAL, target)
     (target / "triage").mkdir()
     shutil.copy(KNOWLEDGE / "triage" / "rubric.yml", target / "triage" / "rubric.yml")
+    shutil.copy(KNOWLEDGE / "wording.yml", target / "wording.yml")
     return target
 
 

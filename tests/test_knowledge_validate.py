@@ -139,6 +139,13 @@ DEFECTS: list[tuple[str, Callable[[Path], None], str]] = [
     ("rubric not matching the spec", add_file("triage/rubric.yml", "levels: nonsense\n"), "triage/rubric.yml: "),
     ("level name drifting from the rubric's", edit("levels.yml", lambda d: d[0].update(name="Universal services")),
      "levels.yml: level_1: name 'Universal services' differs from triage/rubric.yml's 'Universal'"),
+    ("a phone number written into the wording", edit("wording.yml", lambda d: d["lines"].update(nspcc="Call 0808 800 5000.")),
+     "wording.yml: lines: nspcc: holds ['0808 800 5000']"),
+    ("a broken placeholder in the wording", edit("wording.yml", lambda d: d["lines"].update(nspcc="NSPCC: {phone")),
+     "wording.yml: lines: nspcc:"),
+    ("an unknown field in the wording", edit("wording.yml", lambda d: d.update(line={})),
+     "wording.yml: line: extra fields not permitted"),
+    ("no wording", lambda k: (k / "wording.yml").unlink(), "wording.yml: missing"),
 ]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +14,9 @@ from bot.knowledge.build import build
 from bot.knowledge.store import KnowledgeStore
 from bot.triage import assess
 from bot.triage_flow import default_questions
+from bot.paths import ROOT
+from bot.wording import say
 
-ROOT = Path(__file__).resolve().parents[1]
 WEEKDAY_11AM = datetime(2026, 11, 18, 11, 0, tzinfo=timezone.utc)
 SATURDAY_2AM = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)
 NEEDS = ("nutrition", "physical_care", "health", "supervision", "emotional", "education")
@@ -63,7 +63,7 @@ def test_the_result_is_one_message_with_data_fallback_text_and_buttons(store: Kn
     assert first["hours"] == "Mon–Fri 09:00–17:00 (assumed)" and first["now"] is True
     assert data["out_of_hours"]["number"] == "024 7683 2222" and data["out_of_hours"]["now"] is False
     assert [c["tel"] for c in data["immediate_contacts"]] == ["tel:999", "tel:08088005000"]
-    assert data["judgement"] == render.JUDGEMENT
+    assert data["judgement"] == render.judgement()
     # Reasons with their documents; a link only where knowledge gives an address.
     assert len(data["reasons"]) == len(assess(LEVEL_4).reasons) > 3
     for reason in data["reasons"]:
@@ -112,7 +112,7 @@ def test_an_unknown_number_gives_the_fallback_route_never_a_number(store: Knowle
 def test_an_emergency_result_starts_with_999(store: KnowledgeStore) -> None:
     data = result(store, {"immediate_danger": "yes"})["json_message"]
     assert data["emergency"] is True and data["level"] == 4
-    assert data["first_action"].startswith(render.IMMEDIATE)
+    assert data["first_action"].startswith(say("immediate"))
     assert data["contacts"][0]["tel"] == "tel:999"
     assert data["contacts"][1]["number"] == "024 7678 8555"
 
@@ -121,7 +121,7 @@ def test_the_summary_uses_the_option_titles_never_raw_values(store: KnowledgeSto
     summary = result(store, LEVEL_4)["json_message"]["summary"]
     assert "How old is the child? 5-11 years" in summary
     assert "Is the family affected by any of these? Domestic abuse; Alcohol or drug misuse" in summary
-    assert "Level 4: " in summary and render.JUDGEMENT in summary
+    assert "Level 4: " in summary and render.judgement() in summary
     values = {option.value for q in default_questions().questions for option in q.options if "_" in option.value}
     assert values, "the questions have values with underscores"
     for value in values:

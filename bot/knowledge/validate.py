@@ -226,6 +226,7 @@ def validate(knowledge_dir: Path, today: date) -> Report:
     _check_lexicon(check, raw.lexicon, route_keys, guidance_ids)
     _check_phrases(check, kinds["area"], kinds["role"], raw.lexicon)
     _check_rubric(check, knowledge_dir, kinds["level"])
+    _check_wording(check, knowledge_dir)
     return Report(errors=check.errors, warnings=check.warnings)
 
 
@@ -599,3 +600,17 @@ def _check_rubric(check: _Checker, knowledge_dir: Path, levels: list[Record]) ->
         rubric_level = loaded.levels.get(n) if isinstance(n, int) else None
         if rubric_level is not None and rubric_level.name != name:
             check.error(_where(record), f"name {name!r} differs from triage/rubric.yml's {rubric_level.name!r}")
+
+
+def _check_wording(check: _Checker, knowledge_dir: Path) -> None:
+    """wording.yml: the reply templates (bot/wording.py names what is wrong)."""
+    from bot.wording import WordingError, load
+
+    path = knowledge_dir / "wording.yml"
+    if not path.is_file():
+        check.error("wording.yml", "missing (the wording of the replies, see bot/wording.py)")
+        return
+    try:
+        load(path)
+    except WordingError as exc:
+        check.error("wording.yml", str(exc).removeprefix("wording.yml: "))
