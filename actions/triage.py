@@ -14,29 +14,28 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.base import KnowledgeAction, current_area, knowledge_store
+from actions.base import OFFERED, KnowledgeAction, current_area, knowledge_store
 from bot.clock import now
 from bot import render
-from bot.answers import interpret_answer, looks_like_a_question
+from bot.answers import interpret_answer, looks_like_a_question, told_sentences
 from bot.description import default_reader
 from bot.knowledge.store import KnowledgeStore
 from bot.triage import assess
-from bot.triage_flow import (
-    Question,
-    answers_from_slots,
-    default_questions,
-    questions_for,
-    skip_value,
-    slot_for,
+from bot import triage_form as form
+from bot.triage_flow import answers_from_slots, default_questions
+from bot.triage_form import (
+    AREA,
+    CHECK,
+    FACTORS,
+    FACTORS_SELECTED,
+    NO_ROLE,
+    PENDING,
+    RESULT,
+    ROLE,
+    STOP_ASKED,
 )
 from bot.triage_turn import Turn, describe, understand
 
-AREA, ROLE, NO_ROLE = "area", "role", "not_given"
-DANGER = "triage_immediate_danger"
-NEEDS_PREFIX = "triage_need_"
-FACTORS, FACTORS_SELECTED = "triage_factors", "triage_factors_selected"
-RESULT = "triage_result"
-PENDING, CHECK, STOP_ASKED = "triage_pending", "triage_check", "triage_stop_asked"
 FORGET = "forget_conversation"
 # Intents whose text is read as a typed answer to the question being asked
 # (other intents are side questions, repairs or chit-chat, handled by rules).
@@ -51,73 +50,16 @@ _SELF = re.compile(r"\b(?:i am|i'm|i’m|im|as an?|as the|work as an?|we are|we'
 
 
 def _pending(tracker: Tracker) -> dict[str, Any]:
-    pending = tracker.get_slot(PENDING)
-    return dict(pending) if isinstance(pending, dict) else {}
-
-
-def _with_pending(answers: dict[str, Any], pending: dict[str, Any]) -> dict[str, Any]:
-    """The nested answers dict with the waiting readings filled in (for what to ask next)."""
-    merged = {k: (dict(v) if isinstance(v, dict) else v) for k, v in answers.items()}
-    for key, reading in pending.items():
-        if key.startswith("needs."):
-            merged.setdefault("needs", {}).setdefault(key.split(".", 1)[1], reading["value"])
-        elif key != "factors":
-            merged.setdefault(key, reading["value"])
-    return merged
+    return form.pending(tracker.slots)
 
 
 def form_slots(tracker: Tracker) -> list[str]:
-    """Every slot the form needs for the answers given so far, in order:
-    the area, immediate danger, the (optional) role, then the questions of
-    knowledge/triage/questions.yml that apply to this child. A question whose
-    answer waits for confirmation is not asked; while any waits, the last
-    slot is the confirmation (`CHECK`)."""
-    if tracker.get_slot(DANGER) == "yes":
-        return [AREA, DANGER]
-    pending = _pending(tracker)
-    remaining = {q.slot for q in questions_for(_with_pending(answers_from_slots(tracker.slots), pending))}
-    asked = [
-        q.slot for q in default_questions().questions
-        if q.slot != DANGER and (q.slot in remaining or tracker.get_slot(q.slot) is not None)
-    ]
-    danger = [] if "immediate_danger" in pending and tracker.get_slot(DANGER) is None else [DANGER]
-    return [AREA, *danger, ROLE, *asked, *([CHECK] if pending else [])]
+    return form.required_slots(tracker.slots)
 
 
-def question_for_slot(slot: str) -> Question:
-    return next(q for q in default_questions().questions if q.slot == slot)
-
-
-def triage_question(slot: Any) -> Question | None:
-    """The question of knowledge/triage/questions.yml asked in `slot` (None for the area and role)."""
-    return next((q for q in default_questions().questions if q.slot == slot), None)
-
-
-def question_for_slot_multiple(slot: str) -> bool:
-    question = triage_question(slot)
-    return bool(question and question.multiple)
-
-
-def _key_of(slot: str | None) -> str | None:
-    """The contract key asked in `slot` ("area" and "role" as they are)."""
-    if slot in (AREA, ROLE):
-        return slot
-    question = triage_question(slot)
-    return question.key if question else None
-
-
-def _slot_of(key: str) -> str:
-    return key if key in (AREA, ROLE) else slot_for(key)
-
-
-def _known(tracker: Tracker) -> dict[str, Any]:
-    """The answers recorded so far, by contract key, with the area and role."""
-    known = {q.key: tracker.get_slot(q.slot) for q in default_questions().questions
-             if tracker.get_slot(q.slot) is not None}
-    for slot in (AREA, ROLE):
-        if tracker.get_slot(slot) not in (None, NO_ROLE):
-            known[slot] = tracker.get_slot(slot)
-    return known
+def slot_events(updates: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rasa's slot events for the values bot/triage_form.py decided."""
+    return [SlotSet(slot, value) for slot, value in updates.items()]
 
 
 def _role_in(text: str, asked: str | None) -> str | None:
@@ -147,27 +89,7 @@ def _template(domain: DomainDict, name: str) -> str:
 
 
 def answer_events(answers: dict[str, Any], tracker: Tracker) -> list[dict[str, Any]]:
-    """Slot events recording `answers` (by contract key). Factors read from a
-    description are added to the selection (the factors question still asks
-    "anything else?"); a new age clears the needs that no longer apply."""
-    events = []
-    for key, value in answers.items():
-        if key == "factors":
-            selected = list(tracker.get_slot(FACTORS_SELECTED) or [])
-            selected += [f for f in value if f not in selected]
-            events.append(SlotSet(FACTORS_SELECTED, selected))
-            if tracker.get_slot(FACTORS) is not None:  # the question was closed already
-                events.append(SlotSet(FACTORS, selected))
-        else:
-            events.append(SlotSet(_slot_of(key), value))
-    if "age_band" in answers:
-        rubric = default_questions().rubric
-        age = {"age_band": answers["age_band"]}
-        events += [
-            SlotSet(q.slot, None) for q in default_questions().questions
-            if q.domain and tracker.get_slot(q.slot) is not None and not rubric.domain_applies(q.domain, age)
-        ]
-    return events
+    return slot_events(form.answer_updates(answers, tracker.slots))
 
 
 class ValidateTriageForm(FormValidationAction):
@@ -216,11 +138,11 @@ class ValidateTriageForm(FormValidationAction):
             return stop_cleared + self._reading_button(intent, text, pending, dispatcher, tracker, domain)
         if not text.strip() or text.startswith("/") or intent in REPAIR_INTENTS:
             return stop_cleared
-        asked = _key_of(slot)
+        asked = form.key_of(slot)
         if intent not in ANSWER_INTENTS and looks_like_a_question(text):
             return stop_cleared
         turn = understand(
-            text, asked=asked, answers=_known(tracker), pending=pending, reader=default_reader(),
+            text, asked=asked, answers=form.known(tracker.slots), pending=pending, reader=default_reader(),
             questions=default_questions(), find_area=_area_in, find_role=lambda t: _role_in(t, asked),
         )
         if turn.kind == "none" and (looks_like_a_question(text) or default_reader().asks(text)):
@@ -267,12 +189,12 @@ class ValidateTriageForm(FormValidationAction):
             dispatcher.utter_message(response="utter_triage_resume")
             return [SlotSet(PENDING, pending or None)]
         # plain, or nothing read: carrying on confirms the readings shown before.
-        asked = _key_of(slot)
+        asked = form.key_of(slot)
         events = answer_events({k: v for k, v in turn.answers.items() if k != asked}, tracker)
         value = turn.answers.get(asked) if turn.kind == "plain" and asked else None
-        if question_for_slot_multiple(slot) and asked and value:
+        if form.is_multiple(slot) and asked and value:
             events += answer_events({asked: value}, tracker)  # more factors; the list stays open
-        elif value is not None and not question_for_slot_multiple(slot):
+        elif value is not None and not form.is_multiple(slot):
             events.append(SlotSet(slot, value))
         elif turn.kind == "plain" or intent in ANSWER_INTENTS:
             events.append(SlotSet(slot, text))  # validation reads it, and says why when it cannot
@@ -314,7 +236,7 @@ class ValidateTriageForm(FormValidationAction):
         updates: dict[str, Any] = {}
         for slot, value in tracker.slots_to_validate().items():
             settled = slot in SETTLED or value is None or (slot == FACTORS and _factor_ids(value))
-            if settled or slot not in wanted and triage_question(slot) is not None:
+            if settled or slot not in wanted and form.question_in(slot) is not None:
                 updates[slot] = value  # already a value (or cleared): nothing to read
                 continue
             if slot not in wanted:
@@ -326,7 +248,7 @@ class ValidateTriageForm(FormValidationAction):
 
     def _validate(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
                   tracker: Tracker) -> dict[str, Any]:
-        text = _as_text(value)
+        text = form.as_text(value)
         if slot == AREA:
             area = knowledge_store().resolve_area(text)
             if area is None:
@@ -338,12 +260,16 @@ class ValidateTriageForm(FormValidationAction):
                 return {ROLE: role.id}
             # The role is optional: an answer to the next question ("she's 8 months")
             # skips it and answers that question instead of being lost.
-            return {ROLE: NO_ROLE, **_answer_for_next(text, tracker)}
+            return {ROLE: NO_ROLE, **form.answer_for_next(text, tracker.slots)}
         if slot == CHECK:
             return {CHECK: None}
-        question = question_for_slot(slot)
+        question = form.question_in(slot)
+        assert question is not None, slot
         if question.multiple:
-            return _add_factors(question.key, value, tracker, dispatcher)
+            updates, why = form.add_factors(question.key, value, tracker.slots)
+            if why:
+                dispatcher.utter_message(text=why)
+            return updates
         reading = interpret_answer(question.key, text)
         if reading.value is None:
             dispatcher.utter_message(text=reading.message)
@@ -395,37 +321,6 @@ def _payload_field(text: str, name: str) -> Any:
     return data.get(name) if isinstance(data, dict) else None
 
 
-def _answer_for_next(text: str, tracker: Tracker) -> dict[str, Any]:
-    """The next question's slot and value when `text` clearly answers it, else nothing."""
-    order = form_slots(tracker)
-    following = [slot for slot in order[order.index(ROLE) + 1:] if tracker.get_slot(slot) is None]
-    if not following or following[0] in (AREA, ROLE, CHECK) or question_for_slot(following[0]).multiple:
-        return {}
-    value = interpret_answer(question_for_slot(following[0]).key, text).value
-    return {following[0]: value} if value is not None else {}
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    return "" if value is None else str(value)
-
-
-def _add_factors(key: str, value: Any, tracker: Tracker,
-                 dispatcher: CollectingDispatcher) -> dict[str, Any]:
-    """Multi-select: each answer adds factors; "none" / "done" (an empty
-    list) closes the question with what was picked so far."""
-    selected = list(tracker.get_slot(FACTORS_SELECTED) or [])
-    reading = interpret_answer(key, _as_text(value))
-    if reading.value is None:
-        dispatcher.utter_message(text=reading.message)
-        return {FACTORS: None}
-    if reading.value == []:
-        return {FACTORS: selected, FACTORS_SELECTED: selected}
-    selected.extend(f for f in reading.value if f not in selected)
-    return {FACTORS: None, FACTORS_SELECTED: selected}
-
-
 class ActionAskArea(KnowledgeAction):
     def name(self) -> str:
         return "action_ask_area"
@@ -452,7 +347,7 @@ class ActionAskTriageFactors(KnowledgeAction):
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> list[dict[str, Any]]:
-        question = question_for_slot(FACTORS)
+        question = form.question_in(FACTORS)
         selected = tracker.get_slot(FACTORS_SELECTED) or []
         dispatcher.utter_message(**render.ask_factors(question, selected))
         return []
@@ -466,19 +361,21 @@ class ActionTriageReset(KnowledgeAction):
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> list[dict[str, Any]]:
-        slots = [q.slot for q in default_questions().questions] + [FACTORS_SELECTED, RESULT, PENDING, STOP_ASKED]
-        events: list[dict[str, Any]] = [SlotSet(slot, None) for slot in slots]
-        events.append(SlotSet("escalation_running", False))
+        events = slot_events({**form.cleared(), "escalation_running": False})
         # The message that started it may already describe the child (and say the area or role).
         text = tracker.latest_message.get("text") or ""
+        if tracker.get_slot(OFFERED):  # "yes" to the offer after an answer: the case told beside the question
+            events.append(SlotSet(OFFERED, None))
+            told = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+            text = told_sentences(told[-2]) if len(told) >= 2 else ""
         if not text.strip() or text.startswith("/") or looks_like_a_question(text):
             return events
         turn = understand(
-            text, asked=None, answers={k: v for k, v in _known(tracker).items() if k in (AREA, ROLE)},
+            text, asked=None, answers={k: v for k, v in form.known(tracker.slots).items() if k in (AREA, ROLE)},
             pending={}, reader=default_reader(), questions=default_questions(),
             find_area=_area_in, find_role=lambda t: _role_in(t, None),
         )
-        events += [SlotSet(_slot_of(k), v) for k, v in turn.answers.items() if k in (AREA, ROLE)]
+        events += [SlotSet(form.slot_of(k), v) for k, v in turn.answers.items() if k in (AREA, ROLE)]
         if turn.pending:
             dispatcher.utter_message(response="utter_triage_readings",
                                      readings=describe(turn.pending, default_reader(), default_questions()))
@@ -494,22 +391,11 @@ class ActionTriageBack(KnowledgeAction):
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> list[dict[str, Any]]:
-        order = form_slots(tracker)
-        current = tracker.get_slot("requested_slot")
-        position = order.index(current) if current in order else len(order)
-        previous = next(
-            (slot for slot in reversed(order[:position]) if tracker.get_slot(slot) is not None),
-            None,
-        )
-        if previous is None:
+        updates = form.back(tracker.slots, tracker.get_slot("requested_slot"))
+        if updates is None:
             dispatcher.utter_message(response="utter_triage_first_question")
             return []
-        events = [SlotSet(previous, None), SlotSet("requested_slot", previous)]
-        if previous == FACTORS:
-            events.append(SlotSet(FACTORS_SELECTED, None))
-        if previous == "triage_age_band":  # the needs asked depend on the age
-            events += [SlotSet(slot, None) for slot in order if slot.startswith(NEEDS_PREFIX)]
-        return events
+        return slot_events(updates)
 
 
 def _outcome(store: KnowledgeStore, tracker: Tracker, answers: dict[str, Any]) -> tuple:
@@ -563,17 +449,11 @@ class ActionTriageSkip(KnowledgeAction):
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> list[dict[str, Any]]:
-        slot = tracker.get_slot("requested_slot")
-        if slot == ROLE:
-            return [SlotSet(ROLE, NO_ROLE)]
-        question = triage_question(slot)
-        value = skip_value(question) if question is not None else None
-        if question is None or value is None:
+        updates = form.skip(tracker.slots, tracker.get_slot("requested_slot"))
+        if updates is None:
             dispatcher.utter_message(response="utter_triage_cannot_skip")
             return []
-        if question.multiple:
-            return [SlotSet(slot, list(tracker.get_slot(FACTORS_SELECTED) or []))]
-        return [SlotSet(slot, value)]
+        return slot_events(updates)
 
 
 class ActionTriageExplain(KnowledgeAction):
@@ -584,7 +464,7 @@ class ActionTriageExplain(KnowledgeAction):
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> list[dict[str, Any]]:
-        question = triage_question(tracker.get_slot("requested_slot"))
+        question = form.question_in(tracker.get_slot("requested_slot"))
         if question is None:
             dispatcher.utter_message(response="utter_triage_explain_general")
             return []

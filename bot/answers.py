@@ -59,6 +59,11 @@ def asked_sentences(text: str) -> list[str]:
     return [s for s in sentences(text) if looks_like_a_question(s)]
 
 
+def told_sentences(text: str) -> str:
+    """The sentences of `text` that ask nothing: the case told beside a question."""
+    return " ".join(s for s in sentences(text) if not looks_like_a_question(s))
+
+
 def asks_for_guidance(text: str) -> bool:
     """Whether `text` asks a question of its own rather than for help with the case it
     describes: "...he's always hungry. which type of neglect is that?" does, "...what
