@@ -7,15 +7,21 @@ on this machine, against 0.7 ms with a validator built once (measured in
 docs/benchmarks.md). Same schema, same validator class, same errors; only
 the repeated set-up goes.
 
-Rasa has no setting for this, so the component installs the validator on
-`RemoteAction` when the model loads. It is listed in config.yml so that it is
-visible and can be removed there; it does nothing to messages.
+Rasa has no setting for this, so this start-up hook installs the validator
+on `RemoteAction` when the model loads. It is listed in config.yml so that it
+is visible and can be removed there; it does nothing to messages. It replaces
+a private method, so it is guarded by version: on any Rasa but 3.6, or when
+the method it replaces is not there, it installs nothing and says so once,
+and Rasa's own (slower) validation runs.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
 
+import logging
+
+import rasa
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -25,6 +31,10 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+# The Rasa versions whose RemoteAction._validate_action_result this replaces, word for word.
+WRITTEN_FOR = "3.6."
 
 
 @lru_cache(maxsize=1)
@@ -49,6 +59,18 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
         raise error
 
 
+def install() -> bool:
+    """Install the prebuilt validator when this Rasa is the one it was written for."""
+    if not rasa.__version__.startswith(WRITTEN_FOR) or not callable(
+            getattr(RemoteAction, "_validate_action_result", None)):
+        logger.warning("action-result validator not installed: written for Rasa %sx, this is %s",
+                       WRITTEN_FOR, rasa.__version__)
+        return False
+    response_validator()
+    RemoteAction._validate_action_result = validate_action_result
+    return True
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
 )
@@ -63,8 +85,7 @@ class PrebuiltActionResultValidator(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> PrebuiltActionResultValidator:
-        RemoteAction._validate_action_result = validate_action_result
-        response_validator()
+        install()
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
