@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 # True right after an answer that offered the "am I worried?" questions (see domain.yml).
 OFFERED = "triage_offered"
+# The local route of the last contact answer (see domain.yml).
+LAST_ROUTE = "last_route"
 
 
 @lru_cache(maxsize=1)

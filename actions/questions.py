@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.contacts import ActionAnswerContact
 from actions.base import (
     KnowledgeAction,
+    LAST_ROUTE,
     OFFERED,
     current_area,
     entity_value,
@@ -74,15 +75,17 @@ class ActionAnswerQuestion(KnowledgeAction):
         for message in render.answer(items, store, text):
             dispatcher.utter_message(**message)
         records: list[Any] = list(items)
+        events: list[dict[str, Any]] = [SlotSet("last_item", items[0].id)]
         key = local_route_key(store.lexicon(), tracker.latest_message.get("entities", []), items)
         route = area.routes.get(key) if area is not None and key is not None else None
         if area is not None and route is not None:  # "early help in Wakefield": the area's own route
             dispatcher.utter_message(**render.contacts(store.contacts(area.id, now()), route.key))
             records.append(route)
+            events.append(SlotSet(LAST_ROUTE, route.key))
         say_review_due(store, dispatcher, records, area)
         if topics.describes_more(text) and not tracker.active_loop_name:  # a case beside the question
             dispatcher.utter_message(response="utter_offer_triage")
-        return [SlotSet("last_item", items[0].id), *remember_area(tracker, area)]
+        return [*events, *remember_area(tracker, area)]
 
 
 class ActionTellMeMore(KnowledgeAction):

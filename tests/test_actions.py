@@ -395,3 +395,16 @@ def test_an_unsure_contact_question_with_no_area_asks_which_area() -> None:
                                                       [{"entity": "route", "value": "make a referral"}]))
     assert text_of(messages).startswith("Which area is the child in?")
     assert all(b["payload"].startswith("/ask_contact") for m in messages for b in m.get("buttons") or [])
+
+
+def test_whats_the_number_there_asks_again_for_the_last_route_and_area() -> None:
+    route = [{"entity": "route", "value": "early help"}]
+    messages, events = run(ActionAnswerContact(), tracker("early help in wakefield", "ask_contact",
+                                                          area_entity("wakefield") + route))
+    assert "Community clusters" in text_of(messages)
+    assert {"event": "slot", "name": "last_route", "value": "early_help", "timestamp": None} in events
+    slots = {"area": "coventry", "last_area": "wakefield", "last_route": "early_help"}
+    messages, _ = run(ActionAnswerContact(), tracker("what's the number there?", "ask_contact", slots=slots))
+    assert "Wakefield" in text_of(messages) and "Community clusters" in text_of(messages)
+    messages, _ = run(ActionAnswerContact(), tracker("who do I call", "ask_contact", slots=slots))
+    assert "Coventry" in text_of(messages)  # not a follow-up: the area held
