@@ -69,19 +69,20 @@ def test_the_area_held_is_used_at_once_for_contacts() -> None:
     messages, events = run(ActionAnswerContact(), tracker("what's the MASH number", "ask_contact",
                                                          slots={"area": "oxfordshire"}))
     assert "0345 050 7666" in text_of(messages)
-    assert slots_set(events) == {"last_area": "oxfordshire"}
+    assert slots_set(events) == {"last_area": "oxfordshire", "last_route": "front_door"}
 
 
 def test_an_area_named_in_a_question_answers_it_without_replacing_the_one_held() -> None:
     messages, events = run(ActionAnswerContact(), tracker("coventry mash number", "ask_contact",
                                                          area_entity("coventry"), slots={"area": "oxfordshire"}))
     assert "024 7678 8555" in text_of(messages)
-    assert slots_set(events) == {"last_area": "coventry"}  # "area" stays Oxfordshire
+    assert slots_set(events) == {"last_area": "coventry", "last_route": "front_door"}  # "area" stays Oxfordshire
 
 
 def test_an_area_named_in_a_question_is_held_when_none_was() -> None:
     _, events = run(ActionAnswerContact(), tracker("kingston spa", "ask_contact", area_entity("kingston")))
-    assert slots_set(events) == {"last_area": "kingston_richmond", "area": "kingston_richmond"}
+    assert slots_set(events) == {"last_area": "kingston_richmond", "area": "kingston_richmond",
+                                 "last_route": "front_door"}
 
 
 @pytest.mark.parametrize(("area_id", "fact"), [
