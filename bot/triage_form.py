@@ -12,8 +12,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.answers import interpret_answer
-from bot.triage_flow import Question, QuestionSet, answers_from_slots, default_questions, questions_for
-from bot.triage_flow import skip_value, slot_for
+from bot.triage_flow import (
+    Question,
+    QuestionSet,
+    answers_from_slots,
+    default_questions,
+    questions_for,
+    skip_value,
+    slot_for,
+)
 
 Slots = Mapping[str, Any]
 Updates = dict[str, Any]  # slot -> the value to set, in the order set

@@ -86,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
 
         build_pipeline(args.knowledge, args.spacy_out)
         write_questions(args.out, args.nlu_out)
-        domain = args.domain or (ROOT / "domain.yml" if args.knowledge.resolve() == KNOWLEDGE_DIR.resolve() else None)
+        from bot.triage_domain import DOMAIN
+
+        domain = args.domain or (DOMAIN if args.knowledge.resolve() == KNOWLEDGE_DIR.resolve() else None)
         if domain is not None:
             write_triage_questions(args.knowledge, domain)
         if args.brief:
