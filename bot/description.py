@@ -38,7 +38,7 @@ from pydantic import validator
 from bot.emergency import Matching, Speller
 from bot.triage_flow import QuestionSet, default_questions, phrase_tokens
 from bot.schema import StrictModel
-from bot.triage import read_yaml
+from bot.schema import read_yaml
 from bot.paths import KNOWLEDGE_DIR
 
 __all__ = ["DescriptionReader", "Reading", "default_reader", "LEVELS"]

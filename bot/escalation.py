@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import validator
 
 from bot.schema import StrictModel
-from bot.triage import read_yaml
+from bot.schema import read_yaml
 from bot.triage_flow import phrase_tokens
 from bot.paths import KNOWLEDGE_DIR
 

@@ -16,8 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from bot.triage import LEVELS, Assessment, Reason, Rubric, SourceRef, assess, default_rubric, read_yaml
+from pydantic import ValidationError, validator
+
+from bot.knowledge.files import DocRef
+from bot.knowledge.models import cite
 from bot.paths import KNOWLEDGE_DIR
+from bot.schema import Day, Id, StrictModel, Text, problems, read_yaml
+from bot.triage import LEVELS, Assessment, Reason, Rubric, assess, default_rubric
 
 __all__ = [
     "Feedback",
@@ -54,49 +59,52 @@ class Scenario:
         return self.assessment.level
 
 
-_FIELDS = ("id", "title", "topic", "vignette", "answers", "teaching_point", "sources", "review_date")
 
 
-def _text(raw: Any, where: str) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise QuizError(f"{where}: must be non-empty text")
-    return " ".join(raw.split())
+class _ScenarioFile(StrictModel):
+    """One file of knowledge/quiz/. It has no expected level: `assess` decides it."""
+
+    id: Id
+    title: Text
+    topic: Text
+    vignette: Text
+    answers: dict[str, Any]
+    teaching_point: Text
+    sources: list[DocRef]
+    review_date: Day
+
+    @validator("sources")
+    def _some(cls, value: list[DocRef]) -> list[DocRef]:  # noqa: N805 - pydantic
+        if not value:
+            raise ValueError("missing")
+        return value
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _scenario(path: Path, rubric: Rubric) -> Scenario:
-    raw = read_yaml(path, QuizError)
-    if not isinstance(raw, Mapping):
-        raise QuizError(f"{path}: expected a mapping")
-    missing = [k for k in _FIELDS if k not in raw]
-    unknown = [k for k in raw if k not in _FIELDS]
-    if missing or unknown:
-        # An expected level typed by hand is refused here: assess() decides it.
-        raise QuizError(f"{path}: missing {missing}, unknown {unknown}; expected exactly {list(_FIELDS)}")
-    if raw["id"] != path.stem:
-        raise QuizError(f"{path}: id {raw['id']!r} must match the file name {path.stem!r}")
-    sources = raw["sources"]
-    if not isinstance(sources, list) or not sources:
-        raise QuizError(f"{path}: sources must be a non-empty list of {{doc, section}}")
-    refs = []
-    for i, ref in enumerate(sources):
-        if not isinstance(ref, Mapping) or set(ref) != {"doc", "section"} or ref["doc"] not in rubric.sources:
-            raise QuizError(f"{path}: sources[{i}] must be {{doc, section}} with doc one of {list(rubric.sources)}")
-        refs.append(SourceRef(ref["doc"], _text(ref["section"], f"{path}: sources[{i}].section")))
-    if not isinstance(raw["review_date"], dt.date):
-        raise QuizError(f"{path}: review_date must be a date (YYYY-MM-DD)")
     try:
-        assessment = assess(raw["answers"], rubric)
+        raw = _ScenarioFile.parse_obj(read_yaml(path, QuizError))
+    except ValidationError as error:
+        raise QuizError(f"{path}: " + "; ".join(problems(error))) from None
+    if raw.id != path.stem:
+        raise QuizError(f"{path}: id {raw.id!r} must match the file name {path.stem!r}")
+    sources = rubric.sources(raw.sources, f"{path}: sources", QuizError)
+    try:
+        assessment = assess(raw.answers, rubric)
     except ValueError as exc:
         raise QuizError(f"{path}: answers: {exc}") from exc
     return Scenario(
-        id=raw["id"],
-        title=_text(raw["title"], f"{path}: title"),
-        topic=_text(raw["topic"], f"{path}: topic"),
-        vignette=_text(raw["vignette"], f"{path}: vignette"),
+        id=raw.id,
+        title=_one_line(raw.title),
+        topic=_one_line(raw.topic),
+        vignette=_one_line(raw.vignette),
         answers=assessment.answers,
-        teaching_point=_text(raw["teaching_point"], f"{path}: teaching_point"),
-        source_citation=rubric.citation(refs),
-        review_date=raw["review_date"],
+        teaching_point=_one_line(raw.teaching_point),
+        source_citation=cite(sources),
+        review_date=raw.review_date,
         assessment=assessment,
     )
 

@@ -490,9 +490,9 @@ def _reason_sources(reason: Any, store: Any) -> list[dict[str, str | None]]:
     if rule is None:
         return [{"title": reason.source_citation, "url": None}]
     found = []
-    for ref in rule.sources:
-        document = store.document(ref.doc)
-        found.append({"title": default_rubric().citation([ref]), "url": href(document.url if document else None)})
+    for source in rule.sources:
+        document = store.document(source.doc)
+        found.append({"title": source.label, "url": href(document.url if document else None)})
     return found
 
 

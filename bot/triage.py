@@ -16,8 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
-import yaml
+from pydantic import Field, StrictBool, ValidationError, validator
+
+from bot.knowledge import files
+from bot.knowledge.loader import KnowledgeError, read_levels
+from bot.knowledge.models import Document, Level, Source, cite
 from bot.paths import KNOWLEDGE_DIR
+from bot.schema import Day, StrictModel, Text, problems, read_yaml
 
 __all__ = [
     "AnswerError",
@@ -27,12 +32,10 @@ __all__ = [
     "Reason",
     "Rubric",
     "RubricError",
-    "SourceRef",
     "assess",
     "default_rubric",
     "default_rubric_path",
     "load_rubric",
-    "read_yaml",
 ]
 
 
@@ -86,40 +89,6 @@ _CONTRACT_DOMAINS: Final = (
     "education",
     "prenatal",
 )
-
-
-# --- YAML ---------------------------------------------------------------------
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses duplicate mapping keys (PyYAML keeps the last one silently)."""
-
-
-def _construct_strict_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
-    loader.flatten_mapping(node)
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_strict_mapping)
-
-
-def read_yaml(path: Path, error: type[ValueError]) -> Any:
-    """Read one knowledge YAML file strictly; any I/O or syntax problem raises `error`."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except OSError as exc:
-        raise error(f"{path}: cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise error(f"{path}: not valid YAML: {exc}") from exc
 
 
 # --- The condition language ---------------------------------------------------
@@ -299,12 +268,6 @@ def _compile_count(name: Any, op: str, operand: Any, where: str, scope: _Scope) 
 
 
 @dataclass(frozen=True)
-class SourceRef:
-    doc: str
-    section: str
-
-
-@dataclass(frozen=True)
 class AnswerSpec:
     key: str
     kind: str
@@ -367,7 +330,7 @@ class Rule:
     emergency: bool
     when: Condition
     reason: str
-    sources: tuple[SourceRef, ...]
+    sources: tuple[Source, ...]
 
 
 @dataclass(frozen=True)
@@ -375,37 +338,35 @@ class Note:
     id: str
     when: Condition
     text: str
-    sources: tuple[SourceRef, ...]
-
-
-@dataclass(frozen=True)
-class Level:
-    level: int
-    name: str
-    next_step: str
-    sources: tuple[SourceRef, ...]
+    sources: tuple[Source, ...]
 
 
 @dataclass(frozen=True)
 class Rubric:
-    """A validated rubric. Build it with `load_rubric`; it is read-only."""
+    """A validated rubric. Build it with `load_rubric`; it is read-only.
+
+    Its documents are those of knowledge/sources.yml and its levels (names and
+    next steps) those of knowledge/levels.yml: the rubric holds only the rules.
+    """
 
     review_date: dt.date
-    sources: Mapping[str, tuple[str, str]]  # doc id -> (file, title)
+    documents: Mapping[str, Document]
     disclaimer: str
-    disclaimer_sources: tuple[SourceRef, ...]
+    disclaimer_sources: tuple[Source, ...]
     default_level: int
     levels: Mapping[int, Level]
     emergency_step: str
-    emergency_sources: tuple[SourceRef, ...]
+    emergency_sources: tuple[Source, ...]
     answers: Mapping[str, AnswerSpec]
     counts: Mapping[str, CountDef]
     rules: tuple[Rule, ...]
     notes: tuple[Note, ...]
 
-    def citation(self, refs: Sequence[SourceRef]) -> str:
-        """Plain-English citation: "<document title> — <section>", joined with "; "."""
-        return "; ".join(f"{self.sources[ref.doc][1]} — {ref.section}" for ref in refs)
+    def sources(
+        self, refs: Sequence[files.DocRef], where: str, error: type[ValueError] = RubricError
+    ) -> tuple[Source, ...]:
+        """The sources a list of {doc, section} names; a document not in sources.yml raises `error`."""
+        return _sources(refs, self.documents, where, error)
 
     def answer_condition(self, raw: Any, where: str) -> Condition:
         """Compile a condition that may only look at answers (used by the questions file)."""
@@ -480,58 +441,95 @@ def _checked_domains(key: str, value: Any, spec: AnswerSpec) -> dict[str, str]:
 # --- Loading and validating -------------------------------------------------------
 
 
-def _fields(raw: Any, where: str, required: Sequence[str], optional: Sequence[str] = ()) -> Mapping[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise RubricError(f"{where}: expected a mapping, got {type(raw).__name__}")
-    missing = [k for k in required if k not in raw]
-    unknown = [k for k in raw if k not in required and k not in optional]
-    if missing:
-        raise RubricError(f"{where}: missing {missing}")
-    if unknown:
-        raise RubricError(f"{where}: unknown field(s) {unknown}; expected {list(required) + list(optional)}")
-    return raw
+def _some(value: list[Any]) -> list[Any]:
+    if not value:
+        raise ValueError("missing")
+    return value
 
 
-def _text(raw: Any, where: str) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise RubricError(f"{where}: must be non-empty text")
-    return " ".join(raw.split())
+class _Cited(StrictModel):
+    sources: list[files.DocRef]
+
+    _some_sources = validator("sources", allow_reuse=True)(_some)
 
 
-def _refs(raw: Any, where: str, sources: Mapping[str, tuple[str, str]]) -> tuple[SourceRef, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise RubricError(f"{where}: missing sources (a non-empty list of {{doc, section}})")
-    refs = []
-    for i, item in enumerate(raw):
-        fields = _fields(item, f"{where}[{i}]", ("doc", "section"))
-        if fields["doc"] not in sources:
-            raise RubricError(f"{where}[{i}]: unknown source {fields['doc']!r}; expected one of {list(sources)}")
-        refs.append(SourceRef(fields["doc"], _text(fields["section"], f"{where}[{i}].section")))
-    return tuple(refs)
+class _Disclaimer(_Cited):
+    text: Text
 
 
-def _date(raw: Any, where: str) -> dt.date:
-    if isinstance(raw, dt.date):
-        return raw
-    try:
-        return dt.date.fromisoformat(str(raw))
-    except ValueError as exc:
-        raise RubricError(f"{where}: must be a date (YYYY-MM-DD), got {raw!r}") from exc
+class _EmergencyStep(_Cited):
+    next_step: Text
 
 
-def _load_sources(raw: Any) -> dict[str, tuple[str, str]]:
-    if not isinstance(raw, Mapping) or not raw:
-        raise RubricError("sources: must map source ids to {file, title}")
-    out = {}
-    for doc, entry in raw.items():
-        fields = _fields(entry, f"sources.{doc}", ("file", "title"))
-        out[str(doc)] = (_text(fields["file"], f"sources.{doc}.file"), _text(fields["title"], f"sources.{doc}.title"))
-    return out
+class _Domain(StrictModel):
+    asked_when: Any = None
 
 
-def _load_answers(raw: Any) -> dict[str, AnswerSpec]:
-    if not isinstance(raw, Mapping):
-        raise RubricError("answers: must be a mapping of answer key to {kind, values}")
+class _Answer(StrictModel):
+    kind: str
+    values: list[str]
+    domains: dict[str, _Domain | None] | None = None
+
+
+class _Rule(_Cited):
+    id: Text
+    level: int
+    emergency: StrictBool = False
+    when: Any = Field(...)
+    reason: Text
+
+    @validator("level", pre=True)
+    def _a_level(cls, value: Any) -> int:  # noqa: N805 - pydantic
+        if not _is_int(value) or value not in LEVELS:
+            raise ValueError(f"must be one of {LEVELS}, got {value!r}")
+        return int(value)
+
+
+class _Note(_Cited):
+    id: Text
+    when: Any = Field(...)
+    text: Text
+
+
+class RubricFile(StrictModel):
+    """knowledge/triage/rubric.yml as written; `load_rubric` compiles its conditions."""
+
+    review_date: Day
+    disclaimer: _Disclaimer
+    default_level: int
+    emergency: _EmergencyStep
+    answers: dict[str, _Answer]
+    counts: dict[str, Any]
+    rules: list[_Rule]
+    notes: list[_Note]
+
+    _some_rules = validator("rules", allow_reuse=True)(_some)
+
+    @validator("default_level", pre=True)
+    def _lowest(cls, value: Any) -> int:  # noqa: N805 - pydantic
+        if value != min(LEVELS) or not _is_int(value):
+            raise ValueError(f"must be {min(LEVELS)} (nothing fired), got {value!r}")
+        return int(value)
+
+
+def _sources(
+    refs: Sequence[files.DocRef], documents: Mapping[str, Document], where: str, error: type[ValueError]
+) -> tuple[Source, ...]:
+    """{doc, section} references as the one Source type, titled from sources.yml."""
+    out = []
+    for i, ref in enumerate(refs):
+        document = documents.get(ref.doc)
+        if document is None:
+            raise error(f"{where}[{i}]: unknown source {ref.doc!r}: not in sources.yml")
+        out.append(Source(title=document.short_title, doc=ref.doc, section=" ".join(ref.section.split())))
+    return tuple(out)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _load_answers(raw: Mapping[str, _Answer]) -> dict[str, AnswerSpec]:
     missing = [k for k in _CONTRACT if k not in raw]
     unknown = [k for k in raw if k not in _CONTRACT]
     if missing:
@@ -541,12 +539,12 @@ def _load_answers(raw: Any) -> dict[str, AnswerSpec]:
     specs: dict[str, AnswerSpec] = {}
     for key, (kind, contract_values) in _CONTRACT.items():
         where = f"answers.{key}"
-        fields = _fields(raw[key], where, ("kind", "values"), ("domains",) if kind == "domains" else ())
-        if fields["kind"] != kind:
-            raise RubricError(f"{where}.kind: must be {kind!r} per the spec, got {fields['kind']!r}")
-        values = fields["values"]
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise RubricError(f"{where}.values: must be a list of quoted text values, got {values!r}")
+        spec = raw[key]
+        if spec.kind != kind:
+            raise RubricError(f"{where}.kind: must be {kind!r} per the spec, got {spec.kind!r}")
+        if (spec.domains is not None) != (kind == "domains"):
+            raise RubricError(f"{where}.domains: only the {NEEDS!r} answer has domains")
+        values = spec.values
         if len(set(values)) != len(values):
             raise RubricError(f"{where}.values: duplicate value in {values!r}")
         extra = [v for v in values if v not in contract_values]
@@ -557,9 +555,7 @@ def _load_answers(raw: Any) -> dict[str, AnswerSpec]:
             raise RubricError(f"{where}.values: missing value(s) {absent} required by the spec")
         specs[key] = AnswerSpec(key, kind, tuple(values), {})
     # Domains are compiled once every scalar answer is known, since asked_when refers to them.
-    domains_raw = _fields(raw[NEEDS], f"answers.{NEEDS}", ("kind", "values", "domains"))["domains"]
-    if not isinstance(domains_raw, Mapping):
-        raise RubricError(f"answers.{NEEDS}.domains: must map each domain to {{asked_when}} (or null)")
+    domains_raw = raw[NEEDS].domains or {}
     missing = [d for d in _CONTRACT_DOMAINS if d not in domains_raw]
     unknown = [d for d in domains_raw if d not in _CONTRACT_DOMAINS]
     if missing or unknown:
@@ -574,16 +570,15 @@ def _load_answers(raw: Any) -> dict[str, AnswerSpec]:
         if entry is None:
             domains[domain] = None
             continue
-        fields = _fields(entry, where, (), ("asked_when",))
-        asked_when = fields.get("asked_when")
+        asked_when = entry.asked_when
         domains[domain] = None if asked_when is None else _compile(asked_when, f"{where}.asked_when", scope)
     needs = specs[NEEDS]
     specs[NEEDS] = AnswerSpec(NEEDS, needs.kind, needs.values, domains)
     return specs
 
 
-def _load_counts(raw: Any, answers: Mapping[str, AnswerSpec]) -> dict[str, CountDef]:
-    if not isinstance(raw, Mapping) or not raw:
+def _load_counts(raw: Mapping[str, Any], answers: Mapping[str, AnswerSpec]) -> dict[str, CountDef]:
+    if not raw:
         raise RubricError("counts: must map count names to a definition")
     kinds = ("count_domains_in", "count_distinct", "count_answers_equal", "holds")
     answer_scope = _Scope(answers, {}, allow_result=False)
@@ -611,127 +606,71 @@ def _load_counts(raw: Any, answers: Mapping[str, AnswerSpec]) -> dict[str, Count
     return out
 
 
-def _load_levels(raw: Any, sources: Mapping[str, tuple[str, str]]) -> dict[int, Level]:
-    if not isinstance(raw, list):
-        raise RubricError("levels: must be a list of {level, name, next_step, sources}")
-    levels: dict[int, Level] = {}
-    for i, entry in enumerate(raw):
-        fields = _fields(entry, f"levels[{i}]", ("level", "name", "next_step", "sources"))
-        number = fields["level"]
-        if not _is_int(number) or number not in LEVELS:
-            raise RubricError(f"levels[{i}].level: must be one of {LEVELS}, got {number!r}")
-        if number in levels:
-            raise RubricError(f"levels[{i}]: duplicate level {number}")
-        levels[number] = Level(
-            number,
-            _text(fields["name"], f"levels[{i}].name"),
-            _text(fields["next_step"], f"levels[{i}].next_step"),
-            _refs(fields["sources"], f"levels[{i}].sources", sources),
-        )
-    if sorted(levels) != list(LEVELS):
-        raise RubricError(f"levels: must define exactly the levels {LEVELS}, got {sorted(levels)}")
-    return levels
-
-
-def _load_rules(raw: Any, scope: _Scope, sources: Mapping[str, tuple[str, str]]) -> tuple[Rule, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise RubricError("rules: must be a non-empty list")
+def _load_rules(raw: list[_Rule], scope: _Scope, documents: Mapping[str, Document]) -> tuple[Rule, ...]:
     rules: list[Rule] = []
     for i, entry in enumerate(raw):
-        where = f"rules[{i}]"
-        fields = _fields(entry, where, ("id", "level", "when", "reason", "sources"), ("emergency",))
-        rule_id = fields["id"]
-        if not isinstance(rule_id, str) or not rule_id:
-            raise RubricError(f"{where}.id: must be text (quote it), got {rule_id!r}")
-        where = f"rules[{i}] ({rule_id})"
-        if any(rule.id == rule_id for rule in rules):
-            raise RubricError(f"{where}: duplicate rule id {rule_id!r}")
-        level = fields["level"]
-        if not _is_int(level) or level not in LEVELS:
-            raise RubricError(f"{where}.level: must be one of {LEVELS}, got {level!r}")
-        emergency = fields.get("emergency", False)
-        if not isinstance(emergency, bool):
-            raise RubricError(f"{where}.emergency: must be true or false")
-        if emergency and level != max(LEVELS):
+        where = f"rules[{i}] ({entry.id})"
+        if any(rule.id == entry.id for rule in rules):
+            raise RubricError(f"{where}: duplicate rule id {entry.id!r}")
+        if entry.emergency and entry.level != max(LEVELS):
             raise RubricError(f"{where}: an emergency rule must be level {max(LEVELS)}")
         rules.append(
             Rule(
-                rule_id,
-                level,
-                emergency,
-                _compile(fields["when"], f"{where}.when", scope),
-                _text(fields["reason"], f"{where}.reason"),
-                _refs(fields["sources"], f"{where}.sources", sources),
+                entry.id,
+                entry.level,
+                entry.emergency,
+                _compile(entry.when, f"{where}.when", scope),
+                _one_line(entry.reason),
+                _sources(entry.sources, documents, f"{where}.sources", RubricError),
             )
         )
     return tuple(rules)
 
 
-def _load_notes(raw: Any, scope: _Scope, sources: Mapping[str, tuple[str, str]]) -> tuple[Note, ...]:
-    if not isinstance(raw, list):
-        raise RubricError("notes: must be a list")
+def _load_notes(raw: list[_Note], scope: _Scope, documents: Mapping[str, Document]) -> tuple[Note, ...]:
     notes: list[Note] = []
     for i, entry in enumerate(raw):
-        fields = _fields(entry, f"notes[{i}]", ("id", "when", "text", "sources"))
-        note_id = fields["id"]
-        if not isinstance(note_id, str) or not note_id:
-            raise RubricError(f"notes[{i}].id: must be text, got {note_id!r}")
-        where = f"notes[{i}] ({note_id})"
-        if any(note.id == note_id for note in notes):
-            raise RubricError(f"{where}: duplicate note id {note_id!r}")
+        where = f"notes[{i}] ({entry.id})"
+        if any(note.id == entry.id for note in notes):
+            raise RubricError(f"{where}: duplicate note id {entry.id!r}")
         notes.append(
             Note(
-                note_id,
-                _compile(fields["when"], f"{where}.when", scope),
-                _text(fields["text"], f"{where}.text"),
-                _refs(fields["sources"], f"{where}.sources", sources),
+                entry.id,
+                _compile(entry.when, f"{where}.when", scope),
+                _one_line(entry.text),
+                _sources(entry.sources, documents, f"{where}.sources", RubricError),
             )
         )
     return tuple(notes)
 
 
-def load_rubric(path: Path) -> Rubric:
-    """Load and validate a rubric file; raise RubricError saying exactly what is wrong."""
-    raw = read_yaml(path, RubricError)
-    top = _fields(
-        raw,
-        str(path),
-        (
-            "review_date",
-            "sources",
-            "disclaimer",
-            "default_level",
-            "levels",
-            "emergency",
-            "answers",
-            "counts",
-            "rules",
-            "notes",
-        ),
-    )
-    sources = _load_sources(top["sources"])
-    disclaimer = _fields(top["disclaimer"], "disclaimer", ("text", "sources"))
-    emergency = _fields(top["emergency"], "emergency", ("next_step", "sources"))
-    levels = _load_levels(top["levels"], sources)
-    default_level = top["default_level"]
-    if default_level != min(LEVELS) or not _is_int(default_level):
-        raise RubricError(f"default_level: must be {min(LEVELS)} (nothing fired), got {default_level!r}")
-    answers = _load_answers(top["answers"])
-    counts = _load_counts(top["counts"], answers)
+def load_rubric(path: Path, knowledge_dir: Path = KNOWLEDGE_DIR) -> Rubric:
+    """Load and validate a rubric file, with the documents and levels of `knowledge_dir`;
+    raise RubricError saying exactly what is wrong."""
+    try:
+        top = RubricFile.parse_obj(read_yaml(path, RubricError))
+    except ValidationError as error:
+        raise RubricError(f"{path.name}: " + "; ".join(problems(error))) from None
+    try:
+        documents, levels = read_levels(knowledge_dir)
+    except KnowledgeError as error:
+        raise RubricError(f"{path.name}: the sources and levels it relies on do not load: {error}") from None
+    answers = _load_answers(top.answers)
+    counts = _load_counts(top.counts, answers)
     count_kinds = {name: count.kind for name, count in counts.items()}
     return Rubric(
-        review_date=_date(top["review_date"], "review_date"),
-        sources=sources,
-        disclaimer=_text(disclaimer["text"], "disclaimer.text"),
-        disclaimer_sources=_refs(disclaimer["sources"], "disclaimer.sources", sources),
-        default_level=default_level,
+        review_date=top.review_date,
+        documents=documents,
+        disclaimer=_one_line(top.disclaimer.text),
+        disclaimer_sources=_sources(top.disclaimer.sources, documents, "disclaimer.sources", RubricError),
+        default_level=top.default_level,
         levels=levels,
-        emergency_step=_text(emergency["next_step"], "emergency.next_step"),
-        emergency_sources=_refs(emergency["sources"], "emergency.sources", sources),
+        emergency_step=_one_line(top.emergency.next_step),
+        emergency_sources=_sources(top.emergency.sources, documents, "emergency.sources", RubricError),
         answers=answers,
         counts=counts,
-        rules=_load_rules(top["rules"], _Scope(answers, count_kinds, allow_result=False), sources),
-        notes=_load_notes(top["notes"], _Scope(answers, count_kinds, allow_result=True), sources),
+        rules=_load_rules(top.rules, _Scope(answers, count_kinds, allow_result=False), documents),
+        notes=_load_notes(top.notes, _Scope(answers, count_kinds, allow_result=True), documents),
     )
 
 
@@ -808,10 +747,11 @@ def assess(answers: Mapping[str, Any], rubric: Rubric | None = None) -> Assessme
         fired=sorted(rule.id for rule in fired),
         notes=[note.id for note in notes],
         level_name=step.name,
-        reasons=[Reason(rule.id, rule.level, rule.reason, rubric.citation(rule.sources)) for rule in ranked],
+        reasons=[Reason(rule.id, rule.level, rule.reason, cite(rule.sources)) for rule in ranked],
         note_texts=[(note.id, note.text) for note in notes],
         answers=clean,
-        next_step=rubric.emergency_step if emergency else step.next_step,
-        next_step_citation=rubric.citation(rubric.emergency_sources if emergency else step.sources),
+        next_step=rubric.emergency_step if emergency else " ".join(s.text for s in step.next_steps),
+        next_step_citation=cite(rubric.emergency_sources if emergency else tuple(
+            source for s in step.next_steps for source in s.sources)),
         disclaimer=rubric.disclaimer,
     )

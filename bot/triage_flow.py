@@ -23,10 +23,11 @@ from bot.triage import (
     Condition,
     EvalContext,
     Rubric,
-    SourceRef,
     default_rubric,
-    read_yaml,
 )
+from bot.knowledge.files import DocRef
+from bot.knowledge.models import cite
+from bot.schema import read_yaml
 from bot.paths import KNOWLEDGE_DIR
 
 __all__ = [
@@ -231,10 +232,8 @@ def _citation(raw: Any, where: str, rubric: Rubric) -> str:
     refs = []
     for i, item in enumerate(raw):
         ref = _mapping(item, f"{where}[{i}]", ("doc", "section"))
-        if ref["doc"] not in rubric.sources:
-            raise QuestionsError(f"{where}[{i}]: unknown source {ref['doc']!r}")
-        refs.append(SourceRef(ref["doc"], _text(ref["section"], f"{where}[{i}].section")))
-    return rubric.citation(refs)
+        refs.append(DocRef.construct(doc=ref["doc"], section=_text(ref["section"], f"{where}[{i}].section")))
+    return cite(rubric.sources(refs, where, QuestionsError))
 
 
 def _question(raw: Any, where: str, rubric: Rubric) -> Question:

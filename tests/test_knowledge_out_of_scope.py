@@ -43,7 +43,7 @@ DEFECTS: list[tuple[str, Callable[[Path], None], str]] = [
     ("an invented number in the text", edit(lambda d: d[0].update(text="Call 0800 123 4567.")),
      "scope_one: text: mentions '0800 123 4567', which is not the phone of any route"),
     ("a typo in a field name", edit(lambda d: d[0].update(rotues=["nspcc"])),
-     "scope_one: unknown field(s) ['rotues']"),
+     "scope_one: rotues: unknown field (a typo?)"),
     ("a required national route without a phone", edit(lambda d: d[2].update(phone=None), "national.yml"),
      "nspcc: phone: this national route needs a phone number"),
     ("an optional national route without a phone or fallback",

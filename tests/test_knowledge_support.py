@@ -21,7 +21,23 @@ def copy_minimal(target: Path) -> Path:
     (target / "triage").mkdir()
     shutil.copy(KNOWLEDGE / "triage" / "rubric.yml", target / "triage" / "rubric.yml")
     shutil.copy(KNOWLEDGE / "wording.yml", target / "wording.yml")
+    # The real rubric cites the seed documents by id: the copy's sources.yml lists them too
+    # (for every area, with no review date of their own, so they add no warnings).
+    cited = {doc for doc in _docs(read(target / "triage" / "rubric.yml"))}
+    documents = [d for d in read(KNOWLEDGE / "sources.yml") if d["id"] in cited]  # type: ignore[union-attr]
+    for document in documents:
+        document.update(area="all")
+        document.pop("review_by", None)
+    write(target / "sources.yml", [*read(target / "sources.yml"), *documents])  # type: ignore[misc]
     return target
+
+
+def _docs(value: object) -> set[str]:
+    """The document ids a YAML tree cites ({doc: ...})."""
+    if isinstance(value, dict):
+        found = {str(value["doc"])} if "doc" in value else set()
+        return found | {d for v in value.values() for d in _docs(v)}
+    return {d for v in value for d in _docs(v)} if isinstance(value, list) else set()
 
 
 def read(path: Path) -> object:

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.knowledge.validate import phone_problem, validate
+from bot.knowledge.files import phone_problem
+from bot.knowledge.validate import validate
 from tests.test_knowledge_support import copy_minimal, read, write
 
 TODAY = date(2026, 11, 22)
@@ -106,30 +107,33 @@ DEFECTS: list[tuple[str, Callable[[Path], None], str]] = [
     ("one phrase for two things", edit("roles.yml", lambda d: d[0]["aliases"].append("testford")),
      "phrase 'testford' of roles.yml (role role_one) is also used by areas/testshire.yml (area testshire)"),
     ("typo in a field name", edit("guidance/item_one.yml", lambda d: d.update(detial="More.")),
-     "guidance/item_one.yml: item_one: unknown field(s) ['detial']"),
+     "guidance/item_one.yml: item_one: detial: unknown field (a typo?)"),
+    ("a comma in an unquoted flow-mapping section (YAML splits it into a second key)",
+     edit("guidance/item_one.yml", lambda d: d["sources"][0].update({"10 and 16": None})),
+     "item_one: sources[0]: 10 and 16: unknown field (a typo?)"),
     ("typo in a route field", edit("areas/testshire.yml", lambda d: front_door(d).update(fallbak="x")),
-     "testshire: routes.front_door: unknown field(s) ['fallbak']"),
+     "testshire: routes.front_door: fallbak: unknown field (a typo?)"),
     ("phrase listed twice", edit("lexicon.yml", lambda d: d["routes"]["front_door"].append("front door")),
      "phrase 'front door' of lexicon.yml (route front_door) is listed twice"),
     ("alias not lower case", edit("areas/testshire.yml", lambda d: d["aliases"].append("Testville")),
-     "testshire: aliases: 'Testville' must be lower case"),
+     "testshire: aliases[1]: 'Testville' must be lower case"),
     ("office hours backwards",
      edit("areas/testshire.yml", lambda d: d["office_hours"].update(weekdays={"start": "17:00", "end": "09:00"})),
-     "office_hours: weekdays: start 17:00 is not before end 09:00"),
+     "office_hours.weekdays: start 17:00 is not before end 09:00"),
     ("office hours unquoted (YAML reads 17:00 as a number)",
      add_file("areas/testshire.yml", (Path(__file__).parent / "fixtures/knowledge/minimal/areas/testshire.yml").read_text().replace('"17:00"', "17:00")),
-     "office_hours: weekdays: start and end must be quoted"),
+     "office_hours.weekdays: end: 1020 must be a quoted \"HH:MM\" time"),
     ("a level missing", edit("levels.yml", lambda d: d.pop(3)),
      "levels.yml: level: must define levels 1, 2, 3 and 4"),
     ("topic not a topic id", edit("guidance/item_one.yml", lambda d: d.update(topic="Definition")),
-     "item_one: topic: 'Definition' must be a topic id"),
+     "item_one: topic: 'Definition' must be snake_case text"),
     ("a question in two topics", add_file("guidance/item_two.yml", (
         "id: item_two\ntopic: types\ntitle: Item two\nsummary: Another answer.\narea: all\n"
         "sources: [{doc: doc_a, section: Types}]\nreview_date: 2027-05-22\n"
         "questions: [What is item ONE about]\n")),
      "item_two: questions: 'What is item ONE about' is also a question of the topic 'definition'"),
     ("questions not texts", edit("guidance/item_one.yml", lambda d: d.update(questions=["what is it", ""])),
-     "item_one: questions: must be a list of non-empty texts"),
+     "item_one: questions[1]: must be non-empty text"),
     ("summary missing", edit("guidance/item_one.yml", lambda d: d.update(summary="  ")),
      "item_one: summary: must be non-empty text"),
     ("broken YAML", add_file("guidance/item_one.yml", "id: item_one\nsummary: [unclosed\n"),
@@ -137,8 +141,9 @@ DEFECTS: list[tuple[str, Callable[[Path], None], str]] = [
     ("missing file", lambda root: (root / "roles.yml").unlink(), "roles.yml: missing"),
     ("rubric missing", lambda root: (root / "triage" / "rubric.yml").unlink(), "triage/rubric.yml: missing"),
     ("rubric not matching the spec", add_file("triage/rubric.yml", "levels: nonsense\n"), "triage/rubric.yml: "),
-    ("level name drifting from the rubric's", edit("levels.yml", lambda d: d[0].update(name="Universal services")),
-     "levels.yml: level_1: name 'Universal services' differs from triage/rubric.yml's 'Universal'"),
+    ("a document the rubric cites missing from sources.yml",
+     edit("sources.yml", lambda d: d.remove(next(x for x in d if x["id"] == "kr_neglect_update"))),
+     "triage/rubric.yml: disclaimer.sources[0]: unknown source 'kr_neglect_update': not in sources.yml"),
     ("a phone number written into the wording", edit("wording.yml", lambda d: d["lines"].update(nspcc="Call 0808 800 5000.")),
      "wording.yml: lines: nspcc: holds ['0808 800 5000']"),
     ("a broken placeholder in the wording", edit("wording.yml", lambda d: d["lines"].update(nspcc="NSPCC: {phone")),
@@ -181,7 +186,7 @@ def test_rubric_error_becomes_a_validation_error(minimal: Path, monkeypatch: pyt
     class RubricError(ValueError):
         pass
 
-    def load_rubric(path: Path) -> None:
+    def load_rubric(path: Path, knowledge_dir: Path) -> None:
         raise RubricError(f"{path.name}: rules[3].level: 7 is not a level")
 
     fake.RubricError = RubricError  # type: ignore[attr-defined]

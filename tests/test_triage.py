@@ -448,7 +448,7 @@ def test_emergency_shows_999_first() -> None:
 @pytest.mark.parametrize("level", [1, 2, 3, 4])
 def test_each_level_has_a_name_and_next_step(level: int) -> None:
     step = default_rubric().levels[level]
-    assert step.name and step.next_step and step.sources
+    assert step.name and step.next_steps and step.sources
 
 
 def test_normalised_answers_are_a_copy() -> None:
@@ -580,22 +580,23 @@ BAD_RUBRICS: list[tuple[str, Mutation, str]] = [
     ("level 0", lambda r: _rule(r, "2a").update(level=0), "must be one of (1, 2, 3, 4)"),
     ("level as text", lambda r: _rule(r, "2a").update(level="2"), "must be one of (1, 2, 3, 4)"),
     ("emergency below 4", lambda r: _rule(r, "E").update(level=3), "emergency rule must be level 4"),
-    ("missing reason", lambda r: _rule(r, "2a").pop("reason"), "missing ['reason']"),
+    ("missing reason", lambda r: _rule(r, "2a").pop("reason"), "reason: missing"),
     ("empty reason", lambda r: _rule(r, "2a").update(reason="  "), "reason: must be non-empty text"),
-    ("missing sources", lambda r: _rule(r, "2a").pop("sources"), "missing ['sources']"),
-    ("empty sources", lambda r: _rule(r, "2a").update(sources=[]), "missing sources"),
+    ("missing sources", lambda r: _rule(r, "2a").pop("sources"), "sources: missing"),
+    ("empty sources", lambda r: _rule(r, "2a").update(sources=[]), "sources: missing"),
     ("unknown source", lambda r: _rule(r, "2a").update(sources=[{"doc": "wikipedia", "section": "x"}]), "unknown source 'wikipedia'"),  # noqa: E501
-    ("source without section", lambda r: _rule(r, "2a").update(sources=[{"doc": "oxon_top_tips"}]), "missing ['section']"),  # noqa: E501
-    ("misspelt rule field", lambda r: _rule(r, "2a").update(reson="x"), "unknown field(s) ['reson']"),
+    ("source without section", lambda r: _rule(r, "2a").update(sources=[{"doc": "oxon_top_tips"}]), "section: missing"),  # noqa: E501
+    ("misspelt rule field", lambda r: _rule(r, "2a").update(reson="x"), "reson: unknown field (a typo?)"),
     ("note on unknown count", lambda r: r["notes"][0].update(when={"count": "K", "gte": 3}), "unknown count 'K'"),
     ("duplicate note id", lambda r: r["notes"][1].update(id=r["notes"][0]["id"]), "duplicate note id"),
-    ("level missing", lambda r: r["levels"].pop(), "exactly the levels"),
-    ("level name missing", lambda r: r["levels"][0].pop("name"), "missing ['name']"),
+    # Levels and documents have one home each (levels.yml, sources.yml), never the rubric.
+    ("levels in the rubric", lambda r: r.update(levels=[{"level": 1, "name": "Universal"}]), "levels: unknown field"),
+    ("sources in the rubric", lambda r: r.update(sources={"doc_a": {"file": "a.txt"}}), "sources: unknown field"),
     ("bad count definition", lambda r: r["counts"].update(Z={"count_everything": True}), "must be exactly one of"),
     ("count of an unknown value", lambda r: r["counts"].update(Z={"count_domains_in": ["awful"]}), "count_domains_in"),
     ("count_distinct of a choice", lambda r: r["counts"].update(Z={"count_distinct": "impact"}), "list answer key"),
     ("bad review date", lambda r: r.update(review_date="soon"), "review_date"),
-    ("missing top-level field", lambda r: r.pop("notes"), "missing ['notes']"),
+    ("missing top-level field", lambda r: r.pop("notes"), "notes: missing"),
     ("default level not 1", lambda r: r.update(default_level=2), "default_level"),
 ]
 
@@ -645,22 +646,18 @@ def test_thresholds_live_in_the_data(tmp_path: Path) -> None:
     assert assess(answers, load_rubric(path)).level == 4
 
 
-def test_rubric_cites_only_declared_sources() -> None:
-    raw = _raw_rubric()
-    assert set(raw["sources"]) == {
-        "kr_neglect_update",
-        "wakefield_omg",
-        "oxon_top_tips",
-        "coventry_toolkit",
-        "wandsworth_strategy",
-    }
-    assert {s["file"] for s in raw["sources"].values()} == {
-        "000_ee43792caad444cb.txt",
-        "001_ef78bf8a7173ca04.txt",
-        "002_b39aab0d5d1e2613.txt",
-        "003_105cc8ac4bec3d36.txt",
-        "004_98eb6c5a958dfb6e.txt",
-    }
+def test_the_rubric_cites_seed_documents_of_sources_yml() -> None:
+    """The rubric names documents by their sources.yml id (it declares none itself),
+    and only source documents (files), never a web page."""
+    def docs(value: Any) -> set[str]:
+        if isinstance(value, dict):
+            return {value["doc"]} if "doc" in value else {d for v in value.values() for d in docs(v)}
+        return {d for v in value for d in docs(v)} if isinstance(value, list) else set()
+
+    cited = docs(_raw_rubric())
+    documents = default_rubric().documents
+    assert cited and cited <= set(documents)
+    assert all(documents[doc].file for doc in cited)
 
 
 # --- The guided questions -------------------------------------------------------------------------

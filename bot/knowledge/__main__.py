@@ -41,7 +41,7 @@ def write_triage_questions(knowledge_dir: Path, domain: Path) -> None:
     from bot.triage import load_rubric
     from bot.triage_flow import load_questions
 
-    rubric = load_rubric(knowledge_dir / "triage" / "rubric.yml")
+    rubric = load_rubric(knowledge_dir / "triage" / "rubric.yml", knowledge_dir)
     if triage_domain.write(domain, load_questions(knowledge_dir / "triage" / "questions.yml", rubric)):
         print(f"rewrote the triage questions in {domain.name}")
 

@@ -1,20 +1,24 @@
-"""Read the YAML files of a knowledge directory.
+"""Read the YAML files of a knowledge directory into typed records.
 
-`read_raw` only parses YAML (the validator checks the raw records, so it can
-name the file, item and field of each problem); `load` turns a directory that
-validates into typed models.
+`read_raw` only parses YAML; `parse` checks each record against its file model
+(bot/knowledge/files.py) and says what is wrong with each one, naming the file,
+item and field; `load` turns a directory that parses into the typed records of
+bot/knowledge/models.py. The validator adds the checks that span files.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import yaml
+from pydantic import ValidationError
 
+from bot.knowledge import files
 from bot.knowledge.models import (
     Area,
     DayHours,
@@ -35,9 +39,9 @@ from bot.knowledge.models import (
     Source,
     Tool,
 )
+from bot.schema import StrictModel, load_yaml
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
-DAYS = (*WEEKDAYS, "sat", "sun")
+M = TypeVar("M", bound=StrictModel)
 
 
 class KnowledgeError(Exception):
@@ -50,6 +54,12 @@ class Record:
 
     file: str
     data: Any
+
+    @property
+    def where(self) -> str:
+        """The file and, when the record names one, its id: how every message starts."""
+        item_id = self.data.get("id") if isinstance(self.data, dict) else None
+        return f"{self.file}: {item_id}" if item_id else self.file
 
 
 @dataclass
@@ -66,6 +76,43 @@ class RawKnowledge:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Entry(Generic[M]):
+    """A record that parsed, beside its raw form (for the file and the prose checks)."""
+
+    record: Record
+    model: M
+
+    @property
+    def where(self) -> str:
+        return self.record.where
+
+
+@dataclass
+class Parsed:
+    sources: list[Entry[files.Document]] = field(default_factory=list)
+    national: list[Entry[files.NationalRoute]] = field(default_factory=list)
+    areas: list[Entry[files.Area]] = field(default_factory=list)
+    levels: list[Entry[files.Level]] = field(default_factory=list)
+    guidance: list[Entry[files.Guidance]] = field(default_factory=list)
+    guides: list[Entry[files.Guide]] = field(default_factory=list)
+    roles: list[Entry[files.Role]] = field(default_factory=list)
+    out_of_scope: list[Entry[files.OutOfScope]] = field(default_factory=list)
+    lexicon: Entry[files.Lexicon] | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+# Each kind of record, the attribute of RawKnowledge and Parsed that holds it, and its model.
+MODELS: dict[str, type[StrictModel]] = {
+    "sources": files.Document,
+    "national": files.NationalRoute,
+    "areas": files.Area,
+    "levels": files.Level,
+    "guidance": files.Guidance,
+    "guides": files.Guide,
+    "roles": files.Role,
+    "out_of_scope": files.OutOfScope,
+}
 LIST_FILES = {
     "sources.yml": "sources",
     "national.yml": "national",
@@ -121,7 +168,7 @@ def _read(path: Path, raw: RawKnowledge, root: Path | None = None) -> Any:
         raw.errors.append(f"{name}: missing")
         return None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raw.errors.append(f"{name}: not valid YAML: {exc}".replace("\n", " "))
         return None
@@ -130,180 +177,226 @@ def _read(path: Path, raw: RawKnowledge, root: Path | None = None) -> Any:
     return data
 
 
-def load(knowledge_dir: Path) -> Knowledge:
-    """Typed models for a knowledge directory; validate it first for precise errors."""
-    raw = read_raw(knowledge_dir)
-    if raw.errors or raw.lexicon is None:
-        raise KnowledgeError("; ".join(raw.errors))
+def _entry(record: Record, model: type[M], errors: list[str]) -> Entry[M] | None:
+    if not isinstance(record.data, dict):
+        errors.append(f"{record.file}: each record must be a mapping")
+        return None
     try:
-        return _build(raw, raw.lexicon.data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise KnowledgeError(f"{knowledge_dir}: cannot load ({exc!r}); run `python -m bot.knowledge check`") from exc
+        return Entry(record, model.parse_obj(record.data))
+    except ValidationError as error:
+        errors.extend(f"{record.where}: {problem}" for problem in files.problems(error))
+        return None
 
 
-def _build(raw: RawKnowledge, lexicon: dict[str, Any]) -> Knowledge:
-    documents = tuple(_document(r.data) for r in raw.sources)
+def parse(raw: RawKnowledge) -> Parsed:
+    """Every record checked against its file model; those that fail are left out
+    and each of their problems is in `errors`."""
+    parsed = Parsed(errors=list(raw.errors))
+    for attr, model in MODELS.items():
+        entries = (_entry(record, model, parsed.errors) for record in getattr(raw, attr))
+        getattr(parsed, attr).extend(entry for entry in entries if entry is not None)
+    if raw.lexicon is not None:
+        parsed.lexicon = _entry(raw.lexicon, files.Lexicon, parsed.errors)
+    return parsed
+
+
+def load(knowledge_dir: Path) -> Knowledge:
+    """Typed records for a knowledge directory; validate it first for every problem at once."""
+    parsed = parse(read_raw(knowledge_dir))
+    if parsed.errors or parsed.lexicon is None:
+        raise KnowledgeError("; ".join(parsed.errors) or f"{knowledge_dir}: no lexicon.yml")
+    try:
+        return _build(parsed, parsed.lexicon.model)
+    except KeyError as exc:
+        raise KnowledgeError(f"{knowledge_dir}: {exc} is not in sources.yml; run `python -m bot.knowledge check`") from exc
+
+
+def read_levels(knowledge_dir: Path) -> tuple[dict[str, Document], dict[int, Level]]:
+    """The documents (sources.yml) and the levels (levels.yml) alone: what the triage
+    rubric needs, without the rest of the knowledge."""
+    raw = RawKnowledge()
+    for name in ("sources.yml", "levels.yml"):
+        data = _read(knowledge_dir / name, raw)
+        if isinstance(data, list):
+            getattr(raw, LIST_FILES[name]).extend(Record(name, item) for item in data)
+        elif data is not None:
+            raw.errors.append(f"{name}: expected a list of records")
+    parsed = Parsed(errors=list(raw.errors))
+    for attr in ("sources", "levels"):
+        entries = (_entry(record, MODELS[attr], parsed.errors) for record in getattr(raw, attr))
+        getattr(parsed, attr).extend(entry for entry in entries if entry is not None)
+    if parsed.errors:
+        raise KnowledgeError("; ".join(parsed.errors))
+    documents: dict[str, Document] = {str(e.model.id): _document(e.model) for e in parsed.sources}
+
+    def sources(refs: list[files.Ref]) -> tuple[Source, ...]:
+        return tuple(_source(ref, documents) for ref in refs)
+
+    try:
+        levels: dict[int, Level] = {int(e.model.level): _level(e.model, sources) for e in parsed.levels}
+    except KeyError as exc:
+        raise KnowledgeError(f"levels.yml: {exc} is not in sources.yml") from exc
+    return documents, levels
+
+
+def _build(parsed: Parsed, lexicon: files.Lexicon) -> Knowledge:
+    documents = tuple(_document(e.model) for e in parsed.sources)
     by_id = {d.id: d for d in documents}
 
-    def sources(items: Any) -> tuple[Source, ...]:
-        return tuple(_source(item, by_id) for item in items)
+    def sources(refs: list[files.Ref]) -> tuple[Source, ...]:
+        return tuple(_source(ref, by_id) for ref in refs)
 
     return Knowledge(
         documents=documents,
-        national=tuple(_route(r.data, r.data["id"], None, sources, how_field="when_to_use") for r in raw.national),
-        areas=tuple(_area(r.data, sources) for r in raw.areas),
-        levels=tuple(_level(r.data, sources) for r in raw.levels),
-        guidance=tuple(_guidance(r.data, sources) for r in raw.guidance),
-        guides=tuple(_guide(r.data, sources) for r in raw.guides),
-        roles=tuple(_role(r.data, sources) for r in raw.roles),
+        national=tuple(_route(e.model, e.model.id, None, sources) for e in parsed.national),
+        areas=tuple(_area(e.model, sources) for e in parsed.areas),
+        levels=tuple(_level(e.model, sources) for e in parsed.levels),
+        guidance=tuple(_guidance(e.model, sources) for e in parsed.guidance),
+        guides=tuple(_guide(e.model, sources) for e in parsed.guides),
+        roles=tuple(_role(e.model, sources) for e in parsed.roles),
         lexicon=_lexicon(lexicon),
-        out_of_scope=tuple(_out_of_scope(r.data, sources) for r in raw.out_of_scope),
+        out_of_scope=tuple(_out_of_scope(e.model, sources) for e in parsed.out_of_scope),
     )
 
 
-def _document(d: dict[str, Any]) -> Document:
+def _document(d: files.Document) -> Document:
     return Document(
-        id=d["id"],
-        title=d["title"],
-        short_title=d["short_title"],
-        publisher=d["publisher"],
-        area=d["area"],
-        date=str(d["date"]),
-        file=d.get("file"),
-        url=d.get("url"),
-        review_by=d.get("review_by"),
+        id=d.id,
+        title=d.title,
+        short_title=d.short_title,
+        publisher=d.publisher,
+        area=d.area,
+        date=str(d.date),
+        file=d.file,
+        url=d.url,
+        review_by=d.review_by,
     )
 
 
-def _source(d: dict[str, Any], documents: dict[str, Document]) -> Source:
-    if "doc" in d:
-        return Source(title=documents[d["doc"]].short_title, doc=d["doc"], section=d.get("section"))
-    return Source(title=d.get("title") or d["url"], url=d["url"], section=d.get("section"), checked=d["checked"])
+def _source(ref: files.Ref, documents: dict[str, Document]) -> Source:
+    if isinstance(ref, files.DocRef):
+        return Source(title=documents[ref.doc].short_title, doc=ref.doc, section=ref.section)
+    return Source(title=ref.title or ref.url, url=ref.url, section=ref.section, checked=ref.checked)
 
 
-def _route(d: dict[str, Any], key: str, area: str | None, sources: Any, how_field: str = "how") -> Route:
+# The `sources` closure of _build: references -> the sources they cite.
+Sources = Callable[[list[files.Ref]], tuple[Source, ...]]
+
+
+def _route(d: files.NationalRoute | files.AreaRoute, key: str, area: str | None, sources: Sources) -> Route:
     return Route(
         key=key,
         area=area,
-        name=d["name"],
-        how=d[how_field],
-        phone=d.get("phone"),
-        url=d.get("url"),
-        fallback=d.get("fallback"),
-        note=d.get("note"),
-        sources=sources(d["sources"]),
-        checked=d.get("checked"),
-        review_date=d["review_date"],
+        name=d.name,
+        how=d.when_to_use if isinstance(d, files.NationalRoute) else d.how,
+        phone=d.phone,
+        url=d.url,
+        fallback=d.fallback,
+        note=d.note,
+        sources=sources(d.sources),
+        checked=d.checked,
+        review_date=d.review_date,
     )
 
 
-def _office_hours(d: dict[str, Any]) -> OfficeHours:
-    days: dict[str, DayHours] = {}
-    if "weekdays" in d:
-        days.update({day: DayHours(**d["weekdays"]) for day in WEEKDAYS})
-    days.update({day: DayHours(**d[day]) for day in DAYS if d.get(day)})
-    return OfficeHours(known=d["known"], note=d["note"], days=MappingProxyType(days))
+def _office_hours(d: files.OfficeHours) -> OfficeHours:
+    days = {day: DayHours(start=span.start, end=span.end) for day, span in d.days().items()}
+    return OfficeHours(known=d.known, note=d.note, days=MappingProxyType(days))
 
 
-def _area(d: dict[str, Any], sources: Any) -> Area:
-    routes = {key: _route(r, key, d["id"], sources) for key, r in d["routes"].items()}
+def _area(d: files.Area, sources: Sources) -> Area:
     return Area(
-        id=d["id"],
-        name=d["name"],
-        aliases=tuple(d.get("aliases") or ()),
-        partnership=Partnership(name=d["partnership"]["name"], url=d["partnership"].get("url")),
-        office_hours=_office_hours(d["office_hours"]),
-        routes=MappingProxyType(routes),
-        tools=tuple(
-            Tool(name=t["name"], summary=t["summary"], guide=t.get("guide"), sources=sources(t["sources"]))
-            for t in d.get("tools") or ()
-        ),
-        level_names=MappingProxyType({int(k): v for k, v in (d.get("level_names") or {}).items()}),
-        sources=sources(d["sources"]),
-        review_date=d["review_date"],
+        id=d.id,
+        name=d.name,
+        aliases=tuple(d.aliases),
+        partnership=Partnership(name=d.partnership.name, url=d.partnership.url),
+        office_hours=_office_hours(d.office_hours),
+        routes=MappingProxyType({key: _route(r, key, d.id, sources) for key, r in d.routes.items()}),
+        tools=tuple(Tool(name=t.name, summary=t.summary, guide=t.guide, sources=sources(t.sources)) for t in d.tools),
+        level_names=MappingProxyType({int(n): str(name) for n, name in d.level_names.items()}),
+        sources=sources(d.sources),
+        review_date=d.review_date,
     )
 
 
-def _level(d: dict[str, Any], sources: Any) -> Level:
+def _level(d: files.Level, sources: Sources) -> Level:
     return Level(
-        n=d["level"],
-        id=d["id"],
-        name=d["name"],
-        summary=d["summary"],
-        next_steps=tuple(
-            NextStep(text=s["text"], route_key=s.get("route"), sources=sources(s["sources"])) for s in d["next_steps"]
-        ),
-        sources=sources(d["sources"]),
-        review_date=d["review_date"],
+        n=d.level,
+        id=d.id,
+        name=d.name,
+        summary=d.summary,
+        next_steps=tuple(NextStep(text=s.text, route_key=s.route, sources=sources(s.sources)) for s in d.next_steps),
+        sources=sources(d.sources),
+        review_date=d.review_date,
     )
 
 
-def _guidance(d: dict[str, Any], sources: Any) -> GuidanceItem:
+def _guidance(d: files.Guidance, sources: Sources) -> GuidanceItem:
     return GuidanceItem(
-        id=d["id"],
-        topic=d["topic"],
-        title=d["title"],
-        summary=d["summary"],
-        detail=d.get("detail"),
-        keywords=tuple(d.get("keywords") or ()),
-        guide=d.get("guide"),
-        area=d["area"],
-        role=d.get("role"),
-        position=d.get("position", 10),
-        questions=tuple(d.get("questions") or ()),
-        sources=sources(d["sources"]),
-        review_date=d["review_date"],
+        id=d.id,
+        topic=d.topic,
+        title=d.title,
+        summary=d.summary,
+        detail=d.detail,
+        keywords=tuple(d.keywords),
+        guide=d.guide,
+        area=d.area,
+        role=d.role,
+        position=d.position,
+        questions=tuple(d.questions),
+        sources=sources(d.sources),
+        review_date=d.review_date,
     )
 
 
-def _guide(d: dict[str, Any], sources: Any) -> Guide:
+def _guide(d: files.Guide, sources: Sources) -> Guide:
     return Guide(
-        id=d["id"],
-        title=d["title"],
-        area=d["area"],
-        what=d["what"],
-        why=d["why"],
-        todo=d["todo"],
-        more=d["more"],
-        url=d.get("url"),
-        aliases=tuple(d.get("aliases") or ()),
-        sources=sources(d["sources"]),
-        review_date=d["review_date"],
+        id=d.id,
+        title=d.title,
+        area=d.area,
+        what=d.what,
+        why=d.why,
+        todo=d.todo,
+        more=d.more,
+        url=d.url,
+        aliases=tuple(d.aliases),
+        sources=sources(d.sources),
+        review_date=d.review_date,
     )
 
 
-def _role(d: dict[str, Any], sources: Any) -> Role:
+def _role(d: files.Role, sources: Sources) -> Role:
     return Role(
-        id=d["id"],
-        name=d["name"],
-        aliases=tuple(d.get("aliases") or ()),
-        summary=d["summary"],
-        guidance=tuple(d.get("guidance") or ()),
-        steps=tuple(RoleStep(text=s["text"], sources=sources(s["sources"])) for s in d.get("steps") or ()),
-        sources=sources(d["sources"]),
-        review_date=d["review_date"],
+        id=d.id,
+        name=d.name,
+        aliases=tuple(d.aliases),
+        summary=d.summary,
+        guidance=tuple(d.guidance),
+        steps=tuple(RoleStep(text=s.text, sources=sources(s.sources)) for s in d.steps),
+        sources=sources(d.sources),
+        review_date=d.review_date,
     )
 
 
-def _out_of_scope(d: dict[str, Any], sources: Any) -> OutOfScope:
+def _out_of_scope(d: files.OutOfScope, sources: Sources) -> OutOfScope:
     return OutOfScope(
-        id=d["id"],
-        intent=d["intent"],
-        title=d["title"],
-        text=d["text"],
-        routes=tuple(d.get("routes") or ()),
-        local=d.get("local"),
-        local_fallback=d.get("local_fallback"),
-        local_missing=d.get("local_missing"),
-        ask_area=d.get("ask_area"),
-        areas=d.get("areas"),
-        sources=sources(d["sources"]),
-        review_date=d["review_date"],
+        id=d.id,
+        intent=d.intent,
+        title=d.title,
+        text=d.text,
+        routes=tuple(d.routes),
+        local=d.local,
+        local_fallback=d.local_fallback,
+        local_missing=d.local_missing,
+        ask_area=d.ask_area,
+        areas=d.areas,
+        sources=sources(d.sources),
+        review_date=d.review_date,
     )
 
 
-def _lexicon(d: dict[str, Any]) -> Lexicon:
+def _lexicon(d: files.Lexicon) -> Lexicon:
     return Lexicon(
-        routes=tuple(LexiconEntry(target=k, phrases=tuple(v)) for k, v in d["routes"].items()),
-        terms=tuple(LexiconEntry(target=t["guidance"], phrases=tuple(t["phrases"])) for t in d["terms"]),
+        routes=tuple(LexiconEntry(target=k, phrases=tuple(v)) for k, v in d.routes.items()),
+        terms=tuple(LexiconEntry(target=t.guidance, phrases=tuple(t.phrases)) for t in d.terms),
     )
