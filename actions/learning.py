@@ -1,7 +1,6 @@
 """Learning: the threshold quiz, the escalation navigator, one-minute guides."""
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -17,13 +16,12 @@ from actions.base import (
     say_review_due,
 )
 from actions.questions import ActionAnswerQuestion
-from bot.paths import KNOWLEDGE_DIR
 from bot.answers import looks_like_a_question
 from bot.clock import now
 from bot import render, topics
-from bot.escalation import load_escalation
+from bot.knowledge.snapshot import snapshot
 from bot.knowledge.store import KnowledgeStore
-from bot.quiz import QuizRound, Scenario, level_in, load_scenarios
+from bot.quiz import QuizRound, Scenario, level_in
 
 
 # Featurised: while it is true, what the practitioner types is read as an answer.
@@ -32,9 +30,8 @@ QUIZ_RUNNING = "quiz_running"
 ESCALATION_STEP, ESCALATION_RUNNING = "escalation_step", "escalation_running"
 
 
-@lru_cache(maxsize=1)
-def scenarios() -> list[Scenario]:
-    return load_scenarios(KNOWLEDGE_DIR / "quiz")
+def scenarios() -> tuple[Scenario, ...]:
+    return snapshot().quiz
 
 
 class ActionQuizStart(KnowledgeAction):
@@ -114,7 +111,7 @@ class ActionEscalation(KnowledgeAction):
 
     def respond(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> list[dict[str, Any]]:
-        escalation = load_escalation()
+        escalation = snapshot().escalation
         last = len(escalation.steps)
         area = current_area(store, tracker)
         shown = tracker.get_slot(ESCALATION_STEP)

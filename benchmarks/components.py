@@ -51,11 +51,11 @@ def per_call(function: Callable[[str], object], texts: Sequence[str], rounds: in
 
 def measure() -> dict[str, dict[str, float]]:
     from bot.description import default_reader
-    from bot.emergency import DEFAULT_PATH, EmergencySignals
+    from bot.knowledge.snapshot import snapshot
     from bot.redaction import default_redactor
 
     texts = corpus()
-    redactor, signals, reader = default_redactor(), EmergencySignals.from_file(DEFAULT_PATH), default_reader()
+    redactor, signals, reader = default_redactor(), snapshot().emergency, default_reader()
     long_message = (LONG_CHUNK * 120)[:10_000]
     return {
         "redaction": per_call(lambda text: redactor.redact(text), texts),

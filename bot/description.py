@@ -25,7 +25,6 @@ whose header explains them). The method, one clause at a time:
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -36,15 +35,11 @@ from pathlib import Path
 from pydantic import validator
 
 from bot.emergency import Matching, Speller
-from bot.triage_flow import QuestionSet, default_questions, phrase_tokens
-from bot.schema import StrictModel
-from bot.schema import read_yaml
-from bot.paths import KNOWLEDGE_DIR
+from bot.triage_flow import QuestionSet, phrase_tokens
+from bot.schema import StrictModel, read_yaml
 
 __all__ = ["DescriptionReader", "Reading", "default_reader", "LEVELS"]
 
-DEFAULT_PATH = KNOWLEDGE_DIR / "triage" / "description.yml"
-ENGLISH_WORDS = KNOWLEDGE_DIR / "safety" / "english_words.txt"
 NEEDS = "needs"
 # Records one reading: key, value, the practitioner's words.
 _Add = Callable[[str, "str | tuple[str, ...]", str], None]
@@ -272,14 +267,12 @@ class DescriptionReader:
         }
 
     @classmethod
-    def from_files(cls, path: Path = DEFAULT_PATH, questions: QuestionSet | None = None,
-                   english_words: Path = ENGLISH_WORDS) -> DescriptionReader:
+    def from_files(cls, path: Path, questions: QuestionSet, english_words: Path) -> DescriptionReader:
         raw = read_yaml(path, DescriptionError)
         try:
             lexicon = _Lexicon.parse_obj(raw)
         except ValueError as exc:
             raise DescriptionError(f"{path}: {exc}") from exc
-        questions = questions if questions is not None else default_questions()
         _check_against(lexicon, questions, path)
         english = frozenset(
             line.strip() for line in english_words.read_text(encoding="utf-8").splitlines()
@@ -672,7 +665,8 @@ def _check_against(lexicon: _Lexicon, questions: QuestionSet, path: Path) -> Non
         raise DescriptionError(f"{path}: age.school_years: unknown age bands {sorted(bands)}")
 
 
-@functools.cache
 def default_reader() -> DescriptionReader:
-    """The repository's reader, built once."""
-    return DescriptionReader.from_files()
+    """The repository's reader (bot/knowledge/snapshot.py), built once."""
+    from bot.knowledge.snapshot import snapshot
+
+    return snapshot().reader

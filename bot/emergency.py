@@ -41,9 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from bot.paths import KNOWLEDGE_DIR
 
-DEFAULT_PATH = KNOWLEDGE_DIR / "safety" / "emergency_signals.yml"
 
 # Spelled out before matching, in this order ("can't" before the general "n't").
 _CONTRACTIONS = (
@@ -299,7 +297,7 @@ class EmergencySignals:
             self._subject = None
 
     @classmethod
-    def from_file(cls, path: Path = DEFAULT_PATH) -> EmergencySignals:
+    def from_file(cls, path: Path) -> EmergencySignals:
         """Read emergency_signals.yml; a malformed file raises ValueError naming the problem."""
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 - a safe loader
         try:

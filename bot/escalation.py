@@ -4,17 +4,12 @@ changed") takes the practitioner next."""
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
-from pydantic import validator
+from pydantic import ValidationError, validator
 
-from bot.schema import StrictModel
-from bot.schema import read_yaml
+from bot.schema import StrictModel, problems, read_yaml
 from bot.triage_flow import phrase_tokens
-from bot.paths import KNOWLEDGE_DIR
-
-DEFAULT_PATH = KNOWLEDGE_DIR / "learning" / "escalation.yml"
 
 
 class EscalationError(ValueError):
@@ -75,9 +70,8 @@ class Escalation(StrictModel):
         return min(max(furthest + 1, current + 1 if progress else 0), len(self.steps))
 
 
-@lru_cache(maxsize=4)
-def load_escalation(path: Path = DEFAULT_PATH) -> Escalation:
+def load_escalation(path: Path) -> Escalation:
     try:
         return Escalation.parse_obj(read_yaml(path, EscalationError))
-    except ValueError as exc:
-        raise EscalationError(f"{path}: {exc}") from exc
+    except ValidationError as error:
+        raise EscalationError(f"{path}: " + "; ".join(problems(error))) from None

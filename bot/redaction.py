@@ -48,10 +48,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 from bot.paths import KNOWLEDGE_DIR
+
+if TYPE_CHECKING:  # the snapshot reads this module's settings: imported when used
+    from bot.knowledge.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -354,12 +357,10 @@ def emergency_words(path: Path) -> frozenset[str]:
     return frozenset(word for text in _strings_in(matched) for word in re.findall(r"[^\W\d_]+", text.casefold()))
 
 
-def _danger_words(knowledge_dir: Path) -> Callable[[str], bool]:
+def _danger_words(parts: Snapshot) -> Callable[[str], bool]:
     """Whether a word is one the emergency safety net reads (bot.emergency.signal_word)."""
-    from bot.emergency import EmergencySignals
-
     try:
-        signals = EmergencySignals.from_file(knowledge_dir / "safety" / "emergency_signals.yml")
+        signals = parts.emergency
     except (OSError, ValueError) as error:
         log.warning("redaction: cannot read the danger signals (%s)", type(error).__name__)
         return lambda word: False
@@ -478,11 +479,14 @@ class Redactor:
 
     @classmethod
     def from_knowledge(cls, knowledge_dir: Path) -> Redactor:
-        settings = load_privacy(knowledge_dir / "safety" / "privacy.yml")
-        words = emergency_words(knowledge_dir / "safety" / "emergency_signals.yml")
+        from bot.knowledge.snapshot import snapshot
+
+        parts = snapshot(knowledge_dir)
+        settings = parts.privacy
+        words = emergency_words(parts.path("emergency"))
         settings = replace(settings, not_names=settings.not_names | words)
         names = NameLists.load(knowledge_dir / "safety", settings.name_list_files)
-        return cls(settings, knowledge_phone_numbers(knowledge_dir), names, _danger_words(knowledge_dir))
+        return cls(settings, knowledge_phone_numbers(knowledge_dir), names, _danger_words(parts))
 
     @property
     def notice(self) -> str:

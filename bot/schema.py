@@ -58,6 +58,16 @@ class Text(str, Checked):
         return value
 
 
+class Quoted(str, Checked):
+    """Text that YAML must not read as something else: yes, no, on, off and numbers need quotes."""
+
+    @classmethod
+    def check(cls, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"must be quoted text (YAML reads yes, no, on, off and numbers otherwise), got {value!r}")
+        return value
+
+
 class Id(str, Checked):
     @classmethod
     def check(cls, value: Any) -> str:

@@ -10,7 +10,6 @@ evaluates it. It supports, and never replaces, professional judgement.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,6 @@ __all__ = [
     "RubricError",
     "assess",
     "default_rubric",
-    "default_rubric_path",
     "load_rubric",
 ]
 
@@ -655,6 +653,8 @@ def load_rubric(path: Path, knowledge_dir: Path = KNOWLEDGE_DIR) -> Rubric:
         documents, levels = read_levels(knowledge_dir)
     except KnowledgeError as error:
         raise RubricError(f"{path.name}: the sources and levels it relies on do not load: {error}") from None
+    if sorted(levels) != list(LEVELS):
+        raise RubricError(f"{path.name}: levels.yml must define the levels {LEVELS}, got {sorted(levels)}")
     answers = _load_answers(top.answers)
     counts = _load_counts(top.counts, answers)
     count_kinds = {name: count.kind for name, count in counts.items()}
@@ -674,22 +674,11 @@ def load_rubric(path: Path, knowledge_dir: Path = KNOWLEDGE_DIR) -> Rubric:
     )
 
 
-_DEFAULT_RUBRIC_PATH = KNOWLEDGE_DIR / "triage" / "rubric.yml"
-
-
-def default_rubric_path() -> Path:
-    """knowledge/triage/rubric.yml in this repository (resolved once: it is asked for on every turn)."""
-    return _DEFAULT_RUBRIC_PATH
-
-
-@functools.cache
-def _cached_rubric(path: Path) -> Rubric:
-    return load_rubric(path)
-
-
 def default_rubric() -> Rubric:
-    """The repository's rubric, loaded on first use and then reused."""
-    return _cached_rubric(default_rubric_path())
+    """The repository's rubric (bot/knowledge/snapshot.py), loaded on first use and then reused."""
+    from bot.knowledge.snapshot import snapshot
+
+    return snapshot().rubric
 
 
 # --- Assessing --------------------------------------------------------------------------

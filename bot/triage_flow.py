@@ -8,8 +8,6 @@ the Rasa glue: what to ask next (`questions_for`), which slot holds an answer
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,12 +21,12 @@ from bot.triage import (
     Condition,
     EvalContext,
     Rubric,
-    default_rubric,
 )
+from pydantic import ValidationError, conint, validator
+
 from bot.knowledge.files import DocRef
 from bot.knowledge.models import cite
-from bot.schema import read_yaml
-from bot.paths import KNOWLEDGE_DIR
+from bot.schema import Day, Quoted, StrictModel, Text, problems, read_yaml
 
 __all__ = [
     "AgeRules",
@@ -38,7 +36,6 @@ __all__ = [
     "QuestionsError",
     "answers_from_slots",
     "default_questions",
-    "default_questions_path",
     "load_questions",
     "phrase_tokens",
     "questions_for",
@@ -146,44 +143,100 @@ class QuestionSet:
 
 # --- Loading ------------------------------------------------------------------------
 
-_UNSURE_CODES = ("empty", "unrecognised", "ambiguous", "doubt", "adult")
+Count = conint(strict=True, ge=0)  # a whole number written as one (YAML 2, never "2" or true)
 
 
-def _mapping(raw: Any, where: str, required: Sequence[str], optional: Sequence[str] = ()) -> Mapping[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise QuestionsError(f"{where}: expected a mapping, got {type(raw).__name__}")
-    missing = [k for k in required if k not in raw]
-    unknown = [k for k in raw if k not in required and k not in optional]
-    if missing or unknown:
-        raise QuestionsError(f"{where}: missing {missing}, unknown {unknown}")
-    return raw
+def _some(value: list[Any]) -> list[Any]:
+    if not value:
+        raise ValueError("must not be empty")
+    return value
 
 
-def _text(raw: Any, where: str) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise QuestionsError(f"{where}: must be non-empty text")
-    return " ".join(raw.split())
+class _OptionFile(StrictModel):
+    value: Quoted | None = None  # required of an option, and of the finish button
+    title: Text
+    says: list[Text]
+    outranks: list[str] = []
+
+    _some_says = validator("says", allow_reuse=True)(_some)
 
 
-def _words(raw: Any, where: str) -> frozenset[str]:
-    if not isinstance(raw, list) or not all(isinstance(w, str) and w for w in raw):
-        raise QuestionsError(f"{where}: must be a list of quoted words")
-    return frozenset(token for word in raw for token in phrase_tokens(word, spell_out=False))
+class _AgesFile(StrictModel):
+    bands: dict[str, tuple[Count, Count]]  # type: ignore[valid-type]
+    units: dict[str, list[Text]]
+    per_year: dict[str, conint(strict=True, gt=0)]  # type: ignore[valid-type]
+    after_words: list[Text]
+    lead_words: list[Text]
+    number_words: dict[str, Count]  # type: ignore[valid-type]
+
+    @validator("per_year")
+    def _year(cls, value: dict[str, int], values: dict[str, Any]) -> dict[str, int]:  # noqa: N805 - pydantic
+        if value.get("year") != 1:
+            raise ValueError("whole numbers of each unit in a year, with year: 1")
+        if "units" in values and set(values["units"]) != set(value):
+            raise ValueError("units and per_year must name the same units")
+        return value
 
 
-def _option(raw: Any, where: str, value: str, allowed: Sequence[str] | None) -> Option:
-    fields = _mapping(raw, where, ("title", "says"), ("value", "outranks"))
+class _QuestionFile(StrictModel):
+    key: Quoted
+    slot: Text
+    prompt: Text
+    options: list[_OptionFile]
+    what_met: Text | None = None
+    sources: list[DocRef] | None = None
+    asked_when: Any = None
+    finish: _OptionFile | None = None
+    ages: _AgesFile | None = None
+
+    _some_options = validator("options", allow_reuse=True)(_some)
+
+    @validator("sources")
+    def _some_sources(cls, value: list[DocRef] | None) -> list[DocRef] | None:  # noqa: N805 - pydantic
+        if value is not None and not value:
+            raise ValueError("must be a non-empty list of {doc, section}")
+        return value
+
+
+class _Unsure(StrictModel):
+    """What the bot says when it cannot read an answer, by reason."""
+
+    empty: Text
+    unrecognised: Text
+    ambiguous: Text
+    doubt: Text
+    adult: Text
+
+
+class QuestionsFile(StrictModel):
+    """knowledge/triage/questions.yml as written; `load_questions` checks it against the rubric."""
+
+    review_date: Day
+    negations: list[Text]
+    hedges: list[Text]
+    unsure: _Unsure
+    questions: list[_QuestionFile]
+    needs_options: Any = None  # only holds the YAML anchor the needs questions share
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _words(words: Sequence[str]) -> frozenset[str]:
+    return frozenset(token for word in words for token in phrase_tokens(word, spell_out=False))
+
+
+def _option(raw: _OptionFile, where: str, value: str, allowed: Sequence[str] | None) -> Option:
     if allowed is not None and value not in allowed:
         raise QuestionsError(f"{where}: value {value!r} is not allowed by the rubric; expected one of {list(allowed)}")
-    title = _text(fields["title"], f"{where}.title")
-    says = fields["says"]
-    if not isinstance(says, list) or not says or not all(isinstance(s, str) and phrase_tokens(s) for s in says):
-        raise QuestionsError(f"{where}.says: must be a non-empty list of quoted phrases")
-    phrases = {phrase_tokens(title), phrase_tokens(value), *(phrase_tokens(s) for s in says)}
-    outranks = fields.get("outranks", [])
-    if not isinstance(outranks, list) or (allowed is not None and any(o not in allowed for o in outranks)):
+    if not all(phrase_tokens(said) for said in raw.says):
+        raise QuestionsError(f"{where}.says: every phrase needs a letter or a digit")
+    if allowed is not None and any(o not in allowed for o in raw.outranks):
         raise QuestionsError(f"{where}.outranks: must list values of this question")
-    return Option(value, title, tuple(sorted(phrases)), tuple(outranks))
+    title = _one_line(raw.title)
+    phrases = {phrase_tokens(title), phrase_tokens(value), *(phrase_tokens(said) for said in raw.says)}
+    return Option(value, title, tuple(sorted(phrases)), tuple(raw.outranks))
 
 
 def _check_phrases_unique(options: Sequence[Option], where: str) -> None:
@@ -197,52 +250,21 @@ def _check_phrases_unique(options: Sequence[Option], where: str) -> None:
                 )
 
 
-def _ages(raw: Any, where: str, allowed: Sequence[str]) -> AgeRules:
-    fields = _mapping(raw, where, ("bands", "units", "per_year", "after_words", "lead_words", "number_words"))
-    bands = fields["bands"]
-    if not isinstance(bands, Mapping) or any(b not in allowed for b in bands):
+def _ages(raw: _AgesFile, where: str, allowed: Sequence[str]) -> AgeRules:
+    if any(band not in allowed for band in raw.bands):
         raise QuestionsError(f"{where}.bands: must map age bands from {list(allowed)} to [first, last] years")
-    parsed = []
-    for band, span in bands.items():
-        if not (isinstance(span, list) and len(span) == 2 and all(type(n) is int and n >= 0 for n in span)):
-            raise QuestionsError(f"{where}.bands.{band}: must be [first, last] whole years")
-        parsed.append((band, span[0], span[1]))
-    units_raw, per_year = fields["units"], fields["per_year"]
-    if not isinstance(units_raw, Mapping) or not isinstance(per_year, Mapping) or set(units_raw) != set(per_year):
-        raise QuestionsError(f"{where}: units and per_year must name the same units")
-    if per_year.get("year") != 1 or not all(type(n) is int and n > 0 for n in per_year.values()):
-        raise QuestionsError(f"{where}.per_year: whole numbers of each unit in a year, with year: 1")
-    units = {word: unit for unit, words in units_raw.items() for word in _words(words, f"{where}.units.{unit}")}
-    numbers = fields["number_words"]
-    if not isinstance(numbers, Mapping) or not all(type(n) is int and n >= 0 for n in numbers.values()):
-        raise QuestionsError(f"{where}.number_words: must map words to whole numbers")
     return AgeRules(
-        tuple(parsed),
-        units,
-        dict(per_year),
-        _words(fields["after_words"], f"{where}.after_words"),
-        _words(fields["lead_words"], f"{where}.lead_words"),
-        dict(numbers),
+        tuple((band, first, last) for band, (first, last) in raw.bands.items()),
+        {word: unit for unit, words in raw.units.items() for word in _words(words)},
+        dict(raw.per_year),
+        _words(raw.after_words),
+        _words(raw.lead_words),
+        dict(raw.number_words),
     )
 
 
-def _citation(raw: Any, where: str, rubric: Rubric) -> str:
-    if not isinstance(raw, list) or not raw:
-        raise QuestionsError(f"{where}: must be a non-empty list of {{doc, section}}")
-    refs = []
-    for i, item in enumerate(raw):
-        ref = _mapping(item, f"{where}[{i}]", ("doc", "section"))
-        refs.append(DocRef.construct(doc=ref["doc"], section=_text(ref["section"], f"{where}[{i}].section")))
-    return cite(rubric.sources(refs, where, QuestionsError))
-
-
-def _question(raw: Any, where: str, rubric: Rubric) -> Question:
-    fields = _mapping(
-        raw, where, ("key", "slot", "prompt", "options"), ("what_met", "sources", "asked_when", "finish", "ages")
-    )
-    key = fields["key"]
-    if not isinstance(key, str):
-        raise QuestionsError(f"{where}.key: must be text")
+def _question(raw: _QuestionFile, where: str, rubric: Rubric) -> Question:
+    key = raw.key
     where = f"{where} ({key})"
     prefix = f"{NEEDS}."
     if key.startswith(prefix):
@@ -254,63 +276,53 @@ def _question(raw: Any, where: str, rubric: Rubric) -> Question:
     else:
         raise QuestionsError(f"{where}: unknown answer key")
     is_list = key == FACTORS
-    if is_list != ("finish" in fields):
+    if is_list != (raw.finish is not None):
         raise QuestionsError(f"{where}: the list question (factors) and only it must have a finish button")
-    if ("ages" in fields) != (key == "age_band"):
+    if (raw.ages is not None) != (key == "age_band"):
         raise QuestionsError(f"{where}: only age_band has ages")
-    if ("what_met" in fields) != key.startswith(prefix):
+    if (raw.what_met is not None) != key.startswith(prefix):
         raise QuestionsError(f"{where}: every needs question, and only they, say what_met")
-    options_raw = fields["options"]
-    if not isinstance(options_raw, list) or not options_raw:
-        raise QuestionsError(f"{where}.options: must be a non-empty list")
     options = []
-    for i, item in enumerate(options_raw):
-        value = item.get("value") if isinstance(item, Mapping) else None
-        if not isinstance(value, str):
-            raise QuestionsError(f"{where}.options[{i}].value: must be quoted text, got {value!r}")
-        options.append(_option(item, f"{where}.options[{i}]", value, allowed))
+    for i, item in enumerate(raw.options):
+        if item.value is None:
+            raise QuestionsError(f"{where}.options[{i}].value: missing")
+        options.append(_option(item, f"{where}.options[{i}]", item.value, allowed))
     values = [o.value for o in options]
     if sorted(values) != sorted(allowed):
         raise QuestionsError(f"{where}.options: must offer each allowed value once: {list(allowed)}, got {values}")
     finish = None
-    if is_list:
-        finish_value = fields["finish"].get("value") if isinstance(fields["finish"], Mapping) else None
-        if not isinstance(finish_value, str) or not finish_value or finish_value in values:
+    if raw.finish is not None:
+        if not raw.finish.value or raw.finish.value in values:
             raise QuestionsError(f"{where}.finish.value: must be quoted text unlike any option value")
-        finish = _option(fields["finish"], f"{where}.finish", finish_value, None)
+        finish = _option(raw.finish, f"{where}.finish", raw.finish.value, None)
     _check_phrases_unique([*options, *([finish] if finish else [])], where)
-    citation = _citation(fields["sources"], f"{where}.sources", rubric) if "sources" in fields else None
+    citation = cite(rubric.sources(raw.sources, f"{where}.sources", QuestionsError)) if raw.sources else None
     asked_when = None
-    if "asked_when" in fields:
+    if raw.asked_when is not None:
         try:
-            asked_when = rubric.answer_condition(fields["asked_when"], f"{where}.asked_when")
+            asked_when = rubric.answer_condition(raw.asked_when, f"{where}.asked_when")
         except ValueError as exc:
             raise QuestionsError(str(exc)) from exc
     return Question(
         key=key,
-        slot=_text(fields["slot"], f"{where}.slot"),
-        prompt=_text(fields["prompt"], f"{where}.prompt"),
+        slot=_one_line(raw.slot),
+        prompt=_one_line(raw.prompt),
         options=tuple(options),
-        what_met=_text(fields["what_met"], f"{where}.what_met") if "what_met" in fields else None,
+        what_met=_one_line(raw.what_met) if raw.what_met is not None else None,
         source_citation=citation,
         asked_when=asked_when,
         finish=finish,
-        ages=_ages(fields["ages"], f"{where}.ages", allowed) if "ages" in fields else None,
+        ages=_ages(raw.ages, f"{where}.ages", allowed) if raw.ages is not None else None,
     )
 
 
 def load_questions(path: Path, rubric: Rubric) -> QuestionSet:
     """Load questions.yml and check it against the rubric; raise QuestionsError if it does not fit."""
-    raw = read_yaml(path, QuestionsError)
-    # needs_options only holds the YAML anchor the needs questions share.
-    top = _mapping(raw, str(path), ("review_date", "negations", "hedges", "unsure", "questions"), ("needs_options",))
-    if not isinstance(top["review_date"], dt.date):
-        raise QuestionsError(f"review_date: must be a date (YYYY-MM-DD), got {top['review_date']!r}")
-    unsure = _mapping(top["unsure"], "unsure", _UNSURE_CODES)
-    questions_raw = top["questions"]
-    if not isinstance(questions_raw, list):
-        raise QuestionsError("questions: must be a list")
-    questions = tuple(_question(item, f"questions[{i}]", rubric) for i, item in enumerate(questions_raw))
+    try:
+        top = QuestionsFile.parse_obj(read_yaml(path, QuestionsError))
+    except ValidationError as error:
+        raise QuestionsError(f"{path.name}: " + "; ".join(problems(error))) from None
+    questions = tuple(_question(item, f"questions[{i}]", rubric) for i, item in enumerate(top.questions))
     expected = [k for k in rubric.answers if k != NEEDS] + [f"{NEEDS}.{d}" for d in rubric.answers[NEEDS].domains]
     keys = [q.key for q in questions]
     if sorted(keys) != sorted(expected):
@@ -323,29 +335,17 @@ def load_questions(path: Path, rubric: Rubric) -> QuestionSet:
     return QuestionSet(
         questions=questions,
         rubric=rubric,
-        negations=_words(top["negations"], "negations"),
-        hedges=_words(top["hedges"], "hedges"),
-        unsure={code: _text(unsure[code], f"unsure.{code}") for code in _UNSURE_CODES},
+        negations=_words(top.negations),
+        hedges=_words(top.hedges),
+        unsure={code: _one_line(text) for code, text in top.unsure.dict().items()},
     )
 
 
-_DEFAULT_QUESTIONS_PATH = KNOWLEDGE_DIR / "triage" / "questions.yml"
-
-
-def default_questions_path() -> Path:
-    """knowledge/triage/questions.yml in this repository (resolved once: it was a fifth
-    of the action server's time on a typed triage turn)."""
-    return _DEFAULT_QUESTIONS_PATH
-
-
-@functools.cache
-def _cached_questions(path: Path) -> QuestionSet:
-    return load_questions(path, default_rubric())
-
-
 def default_questions() -> QuestionSet:
-    """The repository's questions, checked against the default rubric, loaded once."""
-    return _cached_questions(default_questions_path())
+    """The repository's questions (bot/knowledge/snapshot.py), checked against its rubric, loaded once."""
+    from bot.knowledge.snapshot import snapshot
+
+    return snapshot().questions
 
 
 # --- The flow -------------------------------------------------------------------------

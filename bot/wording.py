@@ -9,7 +9,6 @@ does not name, is an error: a reviewer's typo never reaches a practitioner as
 """
 from __future__ import annotations
 
-import functools
 import re
 import string
 from pathlib import Path
@@ -17,10 +16,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError, validator
 
-from bot.paths import KNOWLEDGE_DIR
 from bot.schema import StrictModel
 
-DEFAULT_PATH = KNOWLEDGE_DIR / "wording.yml"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # The one number wording may hold: the emergency line. Every other number is a
 # fact with a source, so it comes from knowledge/ through a placeholder.
@@ -78,10 +75,11 @@ def load(path: Path) -> Wording:
         raise WordingError(f"{path.name}: {problems}") from None
 
 
-@functools.cache
 def default() -> Wording:
-    """knowledge/wording.yml, read once per process."""
-    return load(DEFAULT_PATH)
+    """knowledge/wording.yml (bot/knowledge/snapshot.py), read once per process."""
+    from bot.knowledge.snapshot import snapshot
+
+    return snapshot().wording
 
 
 def say(key: str, **values: object) -> str:

@@ -9,13 +9,16 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.emergency import DEFAULT_PATH, EmergencyMatch, EmergencySignals, normalise, osa_distance
+from bot.emergency import EmergencyMatch, EmergencySignals, normalise, osa_distance
 from bot.redaction import default_redactor
+from bot.knowledge.snapshot import snapshot
+
+EMERGENCY_FILE = snapshot().path("emergency")
 
 
 @pytest.fixture(scope="module")
 def signals() -> EmergencySignals:
-    return EmergencySignals.from_file(DEFAULT_PATH)
+    return EmergencySignals.from_file(EMERGENCY_FILE)
 
 
 # (message, signal that must fire)
@@ -265,7 +268,7 @@ def test_match_says_which_phrases_matched(signals: EmergencySignals) -> None:
 
 def _signals_with(tmp_path: Path, *signals: dict[str, object]) -> EmergencySignals:
     """The repository's negation and rule-question settings with only `signals`."""
-    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    data = yaml.safe_load(EMERGENCY_FILE.read_text(encoding="utf-8"))
     data["signals"] = list(signals)
     path = tmp_path / "signals.yml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -322,7 +325,7 @@ def test_normalise(text: str, expected: str) -> None:
 
 def test_phrases_in_the_file_are_normalised_like_messages(tmp_path: Path) -> None:
     path = tmp_path / "signals.yml"
-    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    data = yaml.safe_load(EMERGENCY_FILE.read_text(encoding="utf-8"))
     data["signals"] = [{"id": "test", "phrases": ["Won’t  WAKE-UP"]}]
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     assert EmergencySignals.from_file(path).detect("the baby will not wake up") == EmergencyMatch(
@@ -350,7 +353,7 @@ def test_a_malformed_file_is_rejected(tmp_path: Path, change: object, message: s
 
 def _assert_rejected(tmp_path: Path, change: object, message: str) -> None:
     """The shipped file with one `change` made is refused with an error naming `message`."""
-    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    data = yaml.safe_load(EMERGENCY_FILE.read_text(encoding="utf-8"))
     change(data)  # type: ignore[operator]
     path = tmp_path / "signals.yml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -359,7 +362,7 @@ def _assert_rejected(tmp_path: Path, change: object, message: str) -> None:
 
 
 def test_the_file_cites_its_sources_and_review_date() -> None:
-    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    data = yaml.safe_load(EMERGENCY_FILE.read_text(encoding="utf-8"))
     assert any("000_ee43792caad444cb.txt" in s and "999" in s for s in data["sources"])
     assert any("triage.md" in s for s in data["sources"])
     assert data["reviewed"]
@@ -450,7 +453,7 @@ def test_typo_correction_reaches_two_edits_only_for_long_words(signals: Emergenc
 
 
 def test_without_the_matching_sections_the_old_exact_matching_applies(tmp_path: Path) -> None:
-    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    data = yaml.safe_load(EMERGENCY_FILE.read_text(encoding="utf-8"))
     del data["matching"], data["generic_questions"]
     path = tmp_path / "signals.yml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -478,8 +481,8 @@ def test_a_malformed_matching_section_is_rejected(tmp_path: Path, change: object
 
 def test_kept_words_are_real_words_not_signal_words() -> None:
     """`keep` must not list a word of a signal: that word would then never be a typo target."""
-    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    data = yaml.safe_load(EMERGENCY_FILE.read_text(encoding="utf-8"))
     keep = set(data["matching"]["fuzzy"]["keep"])
     assert {"infact", "atone", "lamp", "turn", "make"} <= keep
-    signals = EmergencySignals.from_file(DEFAULT_PATH)
+    signals = EmergencySignals.from_file(EMERGENCY_FILE)
     assert not {word for word in keep if signals.signal_word(word) == word}

@@ -8,13 +8,13 @@ import pytest
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.knowledge.snapshot import snapshot
 from bot.components.emergency import EmergencyOverride
-from bot.emergency import EmergencySignals
 
 
 @pytest.fixture(scope="module")
 def override() -> EmergencyOverride:
-    return EmergencyOverride(EmergencySignals.from_file(), classifier_min_confidence=0.8)
+    return EmergencyOverride(snapshot().emergency, classifier_min_confidence=0.8)
 
 
 def parsed(text: str, ranking: list[tuple[str, float]]) -> Message:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-import types
+import shutil
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -179,20 +178,26 @@ def test_stale_content_is_a_warning_not_an_error(minimal: Path) -> None:
     assert report.warnings == ["guidance/item_one.yml: item_one: review_date 2023-10-01 is past: stale, due for review"]
 
 
-def test_rubric_error_becomes_a_validation_error(minimal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whatever bot.triage.load_rubric reports is passed on, word for word."""
-    fake = types.ModuleType("bot.triage")
+def test_a_broken_dialogue_part_is_a_validation_error_naming_its_file(minimal: Path) -> None:
+    """What the rubric's loader says is passed on under the file's name, and the parts
+    checked against the rubric (questions, quiz, escalation) are not also reported."""
+    edit("triage/rubric.yml", lambda d: d["rules"][0].update(level=7))(minimal)
+    errors = validate(minimal, TODAY).errors
+    assert errors == ["triage/rubric.yml: rules[0]: level: must be one of (1, 2, 3, 4), got 7"]
 
-    class RubricError(ValueError):
-        pass
 
-    def load_rubric(path: Path, knowledge_dir: Path) -> None:
-        raise RubricError(f"{path.name}: rules[3].level: 7 is not a level")
+@pytest.mark.parametrize("part", ["quiz", "learning/escalation.yml", "safety/emergency_signals.yml",
+                                  "safety/privacy.yml", "triage/questions.yml"])
+def test_every_dialogue_part_is_required(minimal: Path, part: str) -> None:
+    path = minimal / part
+    shutil.rmtree(path) if path.is_dir() else path.unlink()
+    assert f"{part}: missing" in validate(minimal, TODAY).errors
 
-    fake.RubricError = RubricError  # type: ignore[attr-defined]
-    fake.load_rubric = load_rubric  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "bot.triage", fake)
-    assert "triage/rubric.yml: rubric.yml: rules[3].level: 7 is not a level" in validate(minimal, TODAY).errors
+
+def test_an_escalation_step_citing_an_unknown_document_is_refused(minimal: Path) -> None:
+    edit("learning/escalation.yml", lambda d: d["steps"][0]["sources"][0].update(doc="blog"))(minimal)
+    errors = validate(minimal, TODAY).errors
+    assert any(e.startswith("learning/escalation.yml: ") and "'blog' is not in sources.yml" in e for e in errors), errors
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+from bot.knowledge.snapshot import snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,14 +24,12 @@ from bot.triage import (
     RubricError,
     assess,
     default_rubric,
-    default_rubric_path,
     load_rubric,
 )
 from bot.triage_flow import (
     QuestionsError,
     answers_from_slots,
     default_questions,
-    default_questions_path,
     load_questions,
     questions_for,
     slot_for,
@@ -461,7 +460,7 @@ def test_normalised_answers_are_a_copy() -> None:
 
 def test_default_rubric_is_loaded_once() -> None:
     assert default_rubric() is default_rubric()
-    assert default_rubric_path().is_file()
+    assert snapshot().path("rubric").is_file()
 
 
 # --- Bad answers -------------------------------------------------------------------------------------
@@ -548,7 +547,7 @@ def test_random_valid_answers(answers: dict[str, Any]) -> None:
 
 
 def _raw_rubric() -> dict[str, Any]:
-    return yaml.safe_load(default_rubric_path().read_text(encoding="utf-8"))
+    return yaml.safe_load(snapshot().path("rubric").read_text(encoding="utf-8"))
 
 
 def _rule(raw: dict[str, Any], rule_id: str) -> dict[str, Any]:
@@ -621,7 +620,7 @@ def test_unmodified_dump_loads(tmp_path: Path) -> None:
 
 def test_duplicate_yaml_key_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "rubric.yml"
-    path.write_text(default_rubric_path().read_text(encoding="utf-8") + "\ndefault_level: 1\n", encoding="utf-8")
+    path.write_text(snapshot().path("rubric").read_text(encoding="utf-8") + "\ndefault_level: 1\n", encoding="utf-8")
     with pytest.raises(RubricError, match="duplicate key 'default_level'"):
         load_rubric(path)
 
@@ -781,7 +780,7 @@ def test_answers_from_slots_round_trip() -> None:
 
 
 def _raw_questions() -> dict[str, Any]:
-    return yaml.safe_load(default_questions_path().read_text(encoding="utf-8"))
+    return yaml.safe_load(snapshot().path("questions").read_text(encoding="utf-8"))
 
 
 def _question(raw: dict[str, Any], key: str) -> dict[str, Any]:

@@ -8,7 +8,10 @@ import re
 import pytest
 
 from bot.paths import ROOT
-from bot.wording import DEFAULT_PATH, Wording, WordingError, default, load, placeholders
+from bot.wording import Wording, WordingError, default, load, placeholders
+from bot.knowledge.snapshot import snapshot
+
+WORDING_FILE = snapshot().path("wording")
 
 # say("key", ...), say('key', ...) or say("key" if ... else "other", ...) in the code;
 # ask_area's lines are named by its `question`.
@@ -31,7 +34,7 @@ def test_every_line_the_code_asks_for_exists_and_every_line_is_used() -> None:
 
 
 def test_the_project_wording_loads() -> None:
-    assert load(DEFAULT_PATH).lines["immediate"].endswith("call 999 now.")
+    assert load(WORDING_FILE).lines["immediate"].endswith("call 999 now.")
 
 
 def test_a_line_is_filled_with_exactly_the_values_it_names() -> None:

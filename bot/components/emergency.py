@@ -35,7 +35,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.components.ranking import promote
 
 from bot.description import default_reader
-from bot.emergency import DEFAULT_PATH, EmergencySignals
+from bot.emergency import EmergencySignals
+from bot.knowledge.snapshot import snapshot
 
 EMERGENCY_INTENT = "emergency"
 
@@ -64,7 +65,7 @@ class EmergencyOverride(GraphComponent):
         execution_context: ExecutionContext,
     ) -> EmergencyOverride:
         path = config.get("signals")
-        return cls(EmergencySignals.from_file(Path(path) if path else DEFAULT_PATH),
+        return cls(EmergencySignals.from_file(Path(path)) if path else snapshot().emergency,
                    float(config.get("classifier_min_confidence", 0.8)))
 
     def process(self, messages: list[Message]) -> list[Message]:

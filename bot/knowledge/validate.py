@@ -22,6 +22,7 @@ from bot.knowledge import files
 from bot.knowledge.files import REQUIRED_NATIONAL
 from bot.knowledge.loader import Entry, Parsed, Record, parse, read_raw
 from bot.knowledge.models import AREA_ROUTE_KEYS, PLACEHOLDER, normalise
+from bot.knowledge.snapshot import Snapshot
 
 # Something in prose that looks like a UK phone number (checked against the known routes).
 NUMBER_IN_TEXT = re.compile(r"(?<![\d,.])0\d{2,4}(?: ?\d){4,8}(?!\d)")
@@ -155,8 +156,8 @@ def validate(knowledge_dir: Path, today: date) -> Report:
     _check_questions(check, parsed.guidance)
     _check_out_of_scope(check, parsed)
     _check_phrases(check, parsed)
-    _check_rubric(check, knowledge_dir)
-    _check_wording(check, knowledge_dir)
+    # The parts the dialogue reads from their files: rubric, questions, quiz, escalation, safety, wording.
+    check.errors.extend(Snapshot(knowledge_dir).problems())
     return Report(errors=check.errors, warnings=check.warnings)
 
 
@@ -292,35 +293,3 @@ def _check_phrases(check: _Checker, parsed: Parsed) -> None:
         for term in parsed.lexicon.model.terms:
             for phrase in term.phrases:
                 claim(phrase, f"lexicon.yml (term {term.guidance})")
-
-
-def _check_rubric(check: _Checker, knowledge_dir: Path) -> None:
-    rubric = knowledge_dir / "triage" / "rubric.yml"
-    if not rubric.is_file():
-        check.error("triage/rubric.yml", "missing (the triage rubric, see spec/triage.md)")
-        return
-    try:
-        from bot.triage import RubricError, load_rubric
-    except ImportError as exc:
-        check.error("triage/rubric.yml", f"cannot be checked: bot.triage is not importable ({exc})")
-        return
-    try:
-        load_rubric(rubric, knowledge_dir)
-    except RubricError as exc:
-        check.error("triage/rubric.yml", str(exc))
-    except Exception as exc:  # a broken rubric must block the build, whatever load_rubric raised
-        check.error("triage/rubric.yml", f"load_rubric failed: {exc!r}")
-
-
-def _check_wording(check: _Checker, knowledge_dir: Path) -> None:
-    """wording.yml: the reply templates (bot/wording.py names what is wrong)."""
-    from bot.wording import WordingError, load
-
-    path = knowledge_dir / "wording.yml"
-    if not path.is_file():
-        check.error("wording.yml", "missing (the wording of the replies, see bot/wording.py)")
-        return
-    try:
-        load(path)
-    except WordingError as exc:
-        check.error("wording.yml", str(exc).removeprefix("wording.yml: "))

@@ -21,7 +21,10 @@ from pathlib import Path
 
 import yaml
 
-from bot.emergency import DEFAULT_PATH, EmergencySignals
+from bot.emergency import EmergencySignals
+from bot.knowledge.snapshot import snapshot
+
+EMERGENCY_FILE = snapshot().path("emergency")
 
 TOP_WORDS = 40_000
 
@@ -31,7 +34,7 @@ MISSPELLINGS = frozenset(
 )
 
 
-def keep_words(path: Path = DEFAULT_PATH, top: int = TOP_WORDS) -> list[str]:
+def keep_words(path: Path = EMERGENCY_FILE, top: int = TOP_WORDS) -> list[str]:
     """Frequent English words that the corrector of `path` (with an empty keep list) would change."""
     from wordfreq import top_n_list  # imported here: a tool dependency only
 
@@ -65,11 +68,11 @@ def main(argv: list[str]) -> None:
     words = keep_words()
     block = keep_block(words)
     if "--write" in argv:
-        text = DEFAULT_PATH.read_text(encoding="utf-8")
+        text = EMERGENCY_FILE.read_text(encoding="utf-8")
         head, found, _ = text.rpartition("\n    keep: [")
         if not found:
             raise SystemExit("no `    keep: [` entry in the file")
-        DEFAULT_PATH.write_text(head + "\n" + block, encoding="utf-8")
+        EMERGENCY_FILE.write_text(head + "\n" + block, encoding="utf-8")
     print(f"{len(words)} words", file=sys.stderr)
     print(block, end="")
 

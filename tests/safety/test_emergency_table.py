@@ -13,10 +13,13 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bot.emergency import DEFAULT_PATH, EmergencySignals
+from bot.emergency import EmergencySignals
 from bot.redaction import default_redactor
 from tests.safety.emergency_table import EmergencyTable, load_table
 from bot.paths import ROOT
+from bot.knowledge.snapshot import snapshot
+
+EMERGENCY_FILE = snapshot().path("emergency")
 
 TRAINING_DIR = ROOT / "data" / "nlu"
 MIN_ROWS = 80
@@ -29,7 +32,7 @@ MIN_TRAINING_RECALL = 0.95
 
 @pytest.fixture(scope="module")
 def signals() -> EmergencySignals:
-    return EmergencySignals.from_file(DEFAULT_PATH)
+    return EmergencySignals.from_file(EMERGENCY_FILE)
 
 
 @pytest.fixture(scope="module")
