@@ -41,6 +41,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError, root_validator, validator
+
+from bot.schema import Checked, Count, Day, Quoted, StrictModel, Text, problems
 
 
 # Spelled out before matching, in this order ("can't" before the general "n't").
@@ -225,12 +228,114 @@ class Speller:
         return corrected
 
 
+class Phrases(list[str], Checked):
+    """A non-empty list of phrases; an item may be a whole list (a YAML alias such as
+    *young_children), read as its phrases."""
+
+    @classmethod
+    def check(cls, value: Any) -> list[str]:
+        flat = [p for item in value for p in (item if isinstance(item, list) else [item])] if isinstance(value, list) else None
+        if not flat or not all(isinstance(p, str) and p.strip() for p in flat):
+            raise ValueError("expected a non-empty list of phrases (quote yes/no/on/off and numbers)")
+        return flat
+
+
+class PhraseTree(list[str], Checked):
+    """Phrases gathered from lists of lists to any depth (the shared lists nest)."""
+
+    @classmethod
+    def check(cls, value: Any) -> list[str]:
+        flat = list(_strings_in(value)) if isinstance(value, list) else None
+        return Phrases.check(flat)
+
+
+class SignalFile(StrictModel):
+    """One signal: phrases, or phrases of each of several lists (`all_of`) in one sentence."""
+
+    id: Text
+    phrases: Phrases | None = None
+    all_of: list[Phrases] | None = None
+    max_words_between: Count | None = None
+    unless_followed_by: Phrases | None = None
+    unless_in_sentence: Phrases | None = None
+
+    @root_validator(skip_on_failure=True)
+    def _one_kind(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805 - pydantic
+        if (values.get("phrases") is None) == (values.get("all_of") is None):
+            raise ValueError(f"signal {values['id']}: give either phrases or all_of")
+        if values.get("max_words_between") is not None and values.get("all_of") is None:
+            raise ValueError(f"signal {values['id']}: max_words_between needs all_of")
+        if values.get("all_of") is not None and not values["all_of"]:
+            raise ValueError(f"signal {values['id']}: all_of must be a list of phrase lists")
+        return values
+
+
+class _Negation(StrictModel):
+    window: Count
+    negators: Phrases
+    clause_phrases: Phrases
+    clause_breaks: Phrases
+    not_negating: Phrases = Phrases()
+
+    @validator("window")
+    def _positive(cls, value: int) -> int:  # noqa: N805 - pydantic
+        if value < 1:
+            raise ValueError("negation window must be at least 1")
+        return value
+
+
+class _RuleQuestion(StrictModel):
+    leads: Phrases
+    max_words_between: Count
+
+
+class _Fuzzy(StrictModel):
+    min_length: Count = Count(0)
+    two_edits_from: Count = Count(0)
+    keep: list[Quoted] = []
+
+    @validator("min_length", "two_edits_from")
+    def _off_or_three(cls, value: int) -> int:  # noqa: N805 - pydantic
+        if 0 < value < 3:
+            raise ValueError("expected 0 (off) or a whole number >= 3")
+        return value
+
+
+class _MatchingFile(StrictModel):
+    placeholders: dict[Text, Quoted] = {}
+    spellings: dict[Text, Quoted] = {}
+    fuzzy: _Fuzzy = _Fuzzy()
+
+
+class _GenericFile(StrictModel):
+    leads: PhraseTree
+    subjects: PhraseTree
+    specific: PhraseTree
+    determiners: PhraseTree
+    children: PhraseTree
+    max_words_between: Count
+    urgent: PhraseTree
+
+
+class SignalsFile(StrictModel):
+    """knowledge/safety/emergency_signals.yml as written."""
+
+    sources: list[Text]
+    reviewed: Day
+    shared: Any = None  # only holds the YAML anchors the signals share
+    signals: list[SignalFile]
+    negation: _Negation
+    rule_questions: list[_RuleQuestion]
+    matching: _MatchingFile | None = None
+    generic_questions: _GenericFile | None = None
+
+
 class EmergencySignals:
     """The compiled phrase lists. Build once with `from_file` and share."""
 
     def __init__(
         self,
-        signals: Sequence[Mapping[str, Any]],
+        signals: Sequence[SignalFile],
         negators: Iterable[str],
         window: int,
         negating_phrases: Iterable[str],
@@ -270,7 +375,8 @@ class EmergencySignals:
         self._spellings = {_phrase(k): _phrase(v) for k, v in matching.spellings.items()}
         vocabulary: Counter[str] = Counter()
         for text in _strings_in(
-            [signals, negator_words, negating, not_negating, break_words, [q for q, _ in rule_questions]]
+            [[signal.dict(exclude_none=True) for signal in signals], negator_words, negating, not_negating, break_words,
+             [q for q, _ in rule_questions]]
             + ([dataclasses.astuple(generic_questions)] if generic_questions else [])
             + [list(self._spellings.values())]
         ):
@@ -279,8 +385,7 @@ class EmergencySignals:
         self._signal_words = frozenset(
             word
             for signal in signals
-            for key in ("phrases", "all_of")
-            for text in _strings_in(signal.get(key))
+            for text in _strings_in([signal.phrases or [], signal.all_of or []])
             for word in _TOKEN.findall(_phrase(text))
         )
         if generic_questions:
@@ -299,27 +404,28 @@ class EmergencySignals:
     @classmethod
     def from_file(cls, path: Path) -> EmergencySignals:
         """Read emergency_signals.yml; a malformed file raises ValueError naming the problem."""
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 - a safe loader
         try:
-            negation = data["negation"]
-            return cls(
-                signals=data["signals"],
-                negators=_strings(negation["negators"], "negation.negators"),
-                window=int(negation["window"]),
-                negating_phrases=_strings(negation["clause_phrases"], "negation.clause_phrases"),
-                clause_breaks=_strings(negation["clause_breaks"], "negation.clause_breaks"),
-                rule_questions=[
-                    (_strings(q["leads"], "rule_questions.leads"), int(q["max_words_between"]))
-                    for q in data["rule_questions"]
-                ],
-                matching=_matching(data.get("matching")),
-                not_negating=_strings(negation["not_negating"], "negation.not_negating")
-                if "not_negating" in negation
-                else (),
-                generic_questions=_generic_questions(data.get("generic_questions")),
-            )
-        except (KeyError, TypeError) as error:
-            raise ValueError(f"{path}: missing or malformed entry: {error}") from error
+            data = SignalsFile.parse_obj(yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER))  # noqa: S506
+        except ValidationError as error:
+            raise ValueError(f"{path}: " + "; ".join(problems(error))) from None
+        negation, matching, generic = data.negation, data.matching, data.generic_questions
+        return cls(
+            signals=data.signals,
+            negators=negation.negators,
+            window=negation.window,
+            negating_phrases=negation.clause_phrases,
+            clause_breaks=negation.clause_breaks,
+            rule_questions=[(q.leads, q.max_words_between) for q in data.rule_questions],
+            matching=Matching(
+                placeholders={str(k): str(v) for k, v in matching.placeholders.items()},
+                spellings={str(k): str(v) for k, v in matching.spellings.items()},
+                fuzzy_min_length=matching.fuzzy.min_length,
+                fuzzy_two_edits_from=matching.fuzzy.two_edits_from,
+                keep=frozenset(w.casefold() for w in matching.fuzzy.keep),
+            ) if matching else NO_MATCHING,
+            not_negating=negation.not_negating,
+            generic_questions=GenericQuestions(**generic.dict()) if generic else None,
+        )
 
     def canonical(self, text: str) -> list[str]:
         """The sentences of `text` as matched: placeholders replaced, normalised,
@@ -426,44 +532,19 @@ class EmergencySignals:
         return any(question.search(clause) for question in self._rule_questions)
 
 
-def _compile_signal(data: Mapping[str, Any], gap_word: str) -> _Signal:
-    signal_id = data.get("id")
-    if not isinstance(signal_id, str):
-        raise ValueError(f"signal without an id: {data!r}")
-    if ("phrases" in data) == ("all_of" in data):
-        raise ValueError(f"signal {signal_id}: give either phrases or all_of")
-    groups = [data["phrases"]] if "phrases" in data else data["all_of"]
-    if not isinstance(groups, list) or not groups:
-        raise ValueError(f"signal {signal_id}: all_of must be a list of phrase lists")
-    unless_after = data.get("unless_followed_by")
-    not_followed = rf"(?!\s(?:{_words(_strings(_flat(unless_after), signal_id))})(?!\w))" if unless_after else ""
-    unless_in = data.get("unless_in_sentence")
-    alternations = [rf"(?<!\w)(?:{_words(_strings(_flat(g), signal_id))})(?!\w)" for g in groups]
-    if "max_words_between" in data:
-        between = data["max_words_between"]
-        if "all_of" not in data or isinstance(between, bool) or not isinstance(between, int) or between < 0:
-            raise ValueError(f"signal {signal_id}: max_words_between needs all_of and a whole number >= 0")
-        alternations = [rf"(?:\s+{gap_word}){{0,{between}}}\s+".join(alternations)]
+def _compile_signal(signal: SignalFile, gap_word: str) -> _Signal:
+    groups = [signal.phrases] if signal.phrases is not None else list(signal.all_of or [])
+    after = signal.unless_followed_by
+    not_followed = rf"(?!\s(?:{_words(after)})(?!\w))" if after else ""
+    alternations = [rf"(?<!\w)(?:{_words(group)})(?!\w)" for group in groups]
+    if signal.max_words_between is not None:
+        alternations = [rf"(?:\s+{gap_word}){{0,{signal.max_words_between}}}\s+".join(alternations)]
+    unless_in = signal.unless_in_sentence
     return _Signal(
-        id=signal_id,
+        id=signal.id,
         groups=tuple(re.compile(alternation + not_followed) for alternation in alternations),
-        unless_in_sentence=re.compile(rf"(?<!\w)(?:{_words(_strings(_flat(unless_in), signal_id))})(?!\w)")
-        if unless_in
-        else None,
+        unless_in_sentence=re.compile(rf"(?<!\w)(?:{_words(unless_in)})(?!\w)") if unless_in else None,
     )
-
-
-def _flat(group: Any) -> Any:
-    """A list of phrases may include whole lists (a YAML alias such as *young_children)."""
-    if not isinstance(group, list):
-        return group
-    return [phrase for item in group for phrase in (item if isinstance(item, list) else [item])]
-
-
-def _strings(value: Any, where: str) -> list[str]:
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValueError(f"{where}: expected a non-empty list of phrases (quote yes/no/on/off and numbers)")
-    return value
 
 
 def _strings_in(data: Any) -> Iterator[str]:
@@ -476,54 +557,3 @@ def _strings_in(data: Any) -> Iterator[str]:
             yield from _strings_in(item)
     elif isinstance(data, str):
         yield data
-
-
-def _mapping(value: Any, where: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping) or not all(
-        isinstance(k, str) and k.strip() and isinstance(v, str) for k, v in value.items()
-    ):
-        raise ValueError(f"{where}: expected a mapping of quoted text to quoted text")
-    return dict(value)
-
-
-def _matching(data: Any) -> Matching:
-    """The `matching` section; absent means no placeholders, spellings or typo correction."""
-    if data is None:
-        return NO_MATCHING
-    if not isinstance(data, Mapping):
-        raise ValueError("matching: expected a mapping")
-    fuzzy = data.get("fuzzy") or {}
-    if not isinstance(fuzzy, Mapping):
-        raise ValueError("matching.fuzzy: expected a mapping")
-    sizes = {key: fuzzy.get(key, 0) for key in ("min_length", "two_edits_from")}
-    for key, size in sizes.items():
-        if isinstance(size, bool) or not isinstance(size, int) or size < 0 or (size and size < 3):
-            raise ValueError(f"matching.fuzzy.{key}: expected 0 (off) or a whole number >= 3")
-    keep = fuzzy.get("keep") or []
-    if not isinstance(keep, list) or not all(isinstance(w, str) for w in keep):
-        raise ValueError("matching.fuzzy.keep: expected a list of words (quote yes/no/on/off)")
-    return Matching(
-        placeholders=_mapping(data.get("placeholders"), "matching.placeholders"),
-        spellings=_mapping(data.get("spellings"), "matching.spellings"),
-        fuzzy_min_length=sizes["min_length"],
-        fuzzy_two_edits_from=sizes["two_edits_from"],
-        keep=frozenset(w.casefold() for w in keep),
-    )
-
-
-def _generic_questions(data: Any) -> GenericQuestions | None:
-    """The `generic_questions` section; absent means every question is read as a report."""
-    if data is None:
-        return None
-    if not isinstance(data, Mapping):
-        raise ValueError("generic_questions: expected a mapping")
-    gap = data.get("max_words_between")
-    if isinstance(gap, bool) or not isinstance(gap, int) or gap < 0:
-        raise ValueError("generic_questions.max_words_between: expected a whole number >= 0")
-    lists = {
-        key: _strings(list(_strings_in(data.get(key))) or None, f"generic_questions.{key}")
-        for key in ("leads", "subjects", "specific", "determiners", "children", "urgent")
-    }
-    return GenericQuestions(max_words_between=gap, **lists)

@@ -44,14 +44,17 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
+from pydantic import ValidationError, validator
+
 from bot.paths import KNOWLEDGE_DIR
+from bot.schema import Day, StrictModel, Text, problems, read_yaml
 
 if TYPE_CHECKING:  # the snapshot reads this module's settings: imported when used
     from bot.knowledge.snapshot import Snapshot
@@ -250,71 +253,112 @@ class NameLists:
         return cls(read("first_names"), read("surnames"), read("english_words"))
 
 
+Words = list[Text]
+
+
+class _Sourced(StrictModel):
+    source: Text | None = None
+    reviewed: Day | None = None
+
+
+class _Notice(_Sourced):
+    text: Text
+
+
+class _PublicNumber(StrictModel):
+    phone: Text
+    name: Text
+    source: Text
+
+
+class _PersonContext(StrictModel):
+    before: Words
+    name_phrases: Words
+    labels: Words
+    name_labels: Words
+    possessed: Words
+    verbs_after: Words
+    titles: Words
+    determiners: Words
+
+
+class _Address(StrictModel):
+    street_types: Words
+    dwelling_words: Words
+    not_street_words: Words
+
+
+class _Names(StrictModel):
+    lists: dict[str, Text]
+    always_names: Words
+    family_after: Words
+    lowercase_titles: Words
+
+
+class _Schools(StrictModel):
+    kinds: Words
+    words: Words
+
+
+class PrivacyFile(_Sourced):
+    """knowledge/safety/privacy.yml as written."""
+
+    source: Text
+    reviewed: Day
+    placeholders: dict[str, Text]
+    notice: _Notice
+    public_numbers: list[_PublicNumber] = []
+    not_names: dict[str, Words]
+    not_name_lowercase: Words
+    person_context: _PersonContext
+    address: _Address
+    names: _Names
+    schools: _Schools
+
+    @validator("placeholders")
+    def _every_kind(cls, value: dict[str, str]) -> dict[str, str]:  # noqa: N805 - pydantic
+        missing = [kind for kind in KINDS if kind not in value]
+        if missing:
+            raise ValueError(f"missing {', '.join(missing)}")
+        return value
+
+
 def load_privacy(path: Path) -> PrivacySettings:
     """Read and check privacy.yml; a missing or malformed entry raises ValueError naming it."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping")
-    placeholders = _mapping(data, "placeholders", path)
-    missing = [kind for kind in KINDS if not isinstance(placeholders.get(kind), str)]
-    if missing:
-        raise ValueError(f"{path}: placeholders: missing {', '.join(missing)}")
-    notice = _mapping(data, "notice", path).get("text")
-    if not isinstance(notice, str) or not notice.strip():
-        raise ValueError(f"{path}: notice.text: expected text")
-    numbers = data.get("public_numbers") or []
-    if not isinstance(numbers, list) or not all(
-        isinstance(n, dict) and isinstance(n.get("phone"), str) for n in numbers
-    ):
-        raise ValueError(f"{path}: public_numbers: expected a list of entries with a phone")
-    not_names_groups = _mapping(data, "not_names", path)
-    context = _mapping(data, "person_context", path)
-    address = _mapping(data, "address", path)
+    try:
+        data = PrivacyFile.parse_obj(read_yaml(path, ValueError))
+    except ValidationError as error:
+        raise ValueError(f"{path}: " + "; ".join(problems(error))) from None
 
-    def words(where: Mapping[str, Any], key: str) -> tuple[str, ...]:
-        value = where.get(key)
-        if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
-            raise ValueError(f"{path}: {key}: expected a list of words (quote yes/no/on/off)")
-        return tuple(_key(w.strip()) for w in value)
+    def words(values: Sequence[str]) -> tuple[str, ...]:
+        return tuple(_key(w.strip()) for w in values)
 
-    not_names = {w for group in not_names_groups for w in words(not_names_groups, group)}
-    not_names.update(words(data, "not_name_lowercase"))
-    names = _mapping(data, "names", path)
-    lists = _mapping(names, "lists", path)
-    if not all(isinstance(v, str) and v.strip() for v in lists.values()):
-        raise ValueError(f"{path}: names.lists: expected file names")
-    schools = _mapping(data, "schools", path)
+    context, address, names, schools = data.person_context, data.address, data.names, data.schools
     return PrivacySettings(
-        placeholders={kind: placeholders[kind] for kind in KINDS},
-        notice=notice.strip(),
-        public_numbers=tuple(n["phone"] for n in numbers),
-        not_names=frozenset(not_names),
-        person_before=frozenset(words(context, "before")),
-        name_phrases=words(context, "name_phrases"),
-        labels=words(context, "labels"),
-        name_labels=words(context, "name_labels"),
-        possessed=words(context, "possessed"),
-        verbs_after=frozenset(words(context, "verbs_after")),
-        titles=frozenset(words(context, "titles")),
-        determiners=frozenset(words(context, "determiners")),
-        street_types=words(address, "street_types"),
-        dwelling_words=words(address, "dwelling_words"),
-        not_street_words=frozenset(words(address, "not_street_words")),
-        place_words=frozenset(words(not_names_groups, "areas_and_places")),
-        name_list_files={str(k): str(v).strip() for k, v in lists.items()},
-        always_names=frozenset(words(names, "always_names")),
-        family_after=frozenset(words(names, "family_after")),
-        lowercase_titles=frozenset(words(names, "lowercase_titles")),
-        school_kinds=words(schools, "kinds"),
-        school_words=words(schools, "words"),
+        placeholders={kind: data.placeholders[kind] for kind in KINDS},
+        notice=data.notice.text.strip(),
+        public_numbers=tuple(n.phone for n in data.public_numbers),
+        not_names=frozenset(w for group in data.not_names.values() for w in words(group))
+        | frozenset(words(data.not_name_lowercase)),
+        person_before=frozenset(words(context.before)),
+        name_phrases=words(context.name_phrases),
+        labels=words(context.labels),
+        name_labels=words(context.name_labels),
+        possessed=words(context.possessed),
+        verbs_after=frozenset(words(context.verbs_after)),
+        titles=frozenset(words(context.titles)),
+        determiners=frozenset(words(context.determiners)),
+        street_types=words(address.street_types),
+        dwelling_words=words(address.dwelling_words),
+        not_street_words=frozenset(words(address.not_street_words)),
+        place_words=frozenset(words(data.not_names.get("areas_and_places", []))),
+        name_list_files={key: name.strip() for key, name in names.lists.items()},
+        always_names=frozenset(words(names.always_names)),
+        family_after=frozenset(words(names.family_after)),
+        lowercase_titles=frozenset(words(names.lowercase_titles)),
+        school_kinds=words(schools.kinds),
+        school_words=words(schools.words),
     )
-
-
-def _mapping(data: Mapping[str, Any], key: str, path: Path) -> Mapping[str, Any]:
-    value = data.get(key)
-    if not isinstance(value, dict):
-        raise ValueError(f"{path}: {key}: expected a mapping")
-    return value
 
 
 def knowledge_phone_numbers(knowledge_dir: Path) -> tuple[str, ...]:

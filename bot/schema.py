@@ -68,6 +68,16 @@ class Quoted(str, Checked):
         return value
 
 
+class Count(int, Checked):
+    """A whole number >= 0, written as one (2, never "2" or true)."""
+
+    @classmethod
+    def check(cls, value: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"must be a whole number >= 0, got {value!r}")
+        return value
+
+
 class Id(str, Checked):
     @classmethod
     def check(cls, value: Any) -> str:

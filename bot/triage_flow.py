@@ -22,11 +22,11 @@ from bot.triage import (
     EvalContext,
     Rubric,
 )
-from pydantic import ValidationError, conint, validator
+from pydantic import ValidationError, validator
 
 from bot.knowledge.files import DocRef
 from bot.knowledge.models import cite
-from bot.schema import Day, Quoted, StrictModel, Text, problems, read_yaml
+from bot.schema import Count, Day, Quoted, StrictModel, Text, problems, read_yaml
 
 __all__ = [
     "AgeRules",
@@ -143,9 +143,6 @@ class QuestionSet:
 
 # --- Loading ------------------------------------------------------------------------
 
-Count = conint(strict=True, ge=0)  # a whole number written as one (YAML 2, never "2" or true)
-
-
 def _some(value: list[Any]) -> list[Any]:
     if not value:
         raise ValueError("must not be empty")
@@ -162,16 +159,16 @@ class _OptionFile(StrictModel):
 
 
 class _AgesFile(StrictModel):
-    bands: dict[str, tuple[Count, Count]]  # type: ignore[valid-type]
+    bands: dict[str, tuple[Count, Count]]
     units: dict[str, list[Text]]
-    per_year: dict[str, conint(strict=True, gt=0)]  # type: ignore[valid-type]
+    per_year: dict[str, Count]
     after_words: list[Text]
     lead_words: list[Text]
-    number_words: dict[str, Count]  # type: ignore[valid-type]
+    number_words: dict[str, Count]
 
     @validator("per_year")
     def _year(cls, value: dict[str, int], values: dict[str, Any]) -> dict[str, int]:  # noqa: N805 - pydantic
-        if value.get("year") != 1:
+        if value.get("year") != 1 or not all(value.values()):
             raise ValueError("whole numbers of each unit in a year, with year: 1")
         if "units" in values and set(values["units"]) != set(value):
             raise ValueError("units and per_year must name the same units")

@@ -296,7 +296,7 @@ def test_notice_asks_not_to_share_and_says_why(redactor: Redactor) -> None:
         (lambda d: d["placeholders"].pop("phone"), "placeholders: missing phone"),
         (lambda d: d["not_names"].update(ordinary_words=[True, "The"]), "ordinary_words"),
         (lambda d: d.pop("person_context"), "person_context"),
-        (lambda d: d["notice"].update(text=""), "notice.text"),
+        (lambda d: d["notice"].update(text=""), "notice: text: must be non-empty text"),
     ],
 )
 def test_load_privacy_rejects_a_malformed_file(tmp_path: Path, change: object, message: str) -> None:
