@@ -4,6 +4,7 @@ summary. What a typed message means is decided in bot/triage_turn.py, the rules
 in bot.triage, the order of questions in knowledge/triage/questions.yml."""
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -34,6 +35,7 @@ from bot.triage_form import (
     ROLE,
     STOP_ASKED,
 )
+from bot.wording import say
 from bot.triage_turn import Turn, describe, understand
 
 FORGET = "forget_conversation"
@@ -161,7 +163,8 @@ class ValidateTriageForm(FormValidationAction):
             return [SlotSet(PENDING, pending)]
         if turn.kind == "correction":
             changes = "; ".join(
-                f"{reader.label(k) if k not in (AREA, ROLE) else k.capitalize()}: {_title(k, turn.answers[k])}"
+                say("reading_change", label=reader.label(k) if k not in (AREA, ROLE) else k.capitalize(),
+                    value=_title(k, turn.answers[k]))
                 for k in turn.corrected
             )
             dispatcher.utter_message(response="utter_triage_corrected", changes=changes)
@@ -222,47 +225,62 @@ class ValidateTriageForm(FormValidationAction):
     def _offer_changes(self, pending: dict[str, Any], dispatcher: CollectingDispatcher, domain: DomainDict) -> None:
         reader = default_reader()
         buttons = [
-            {"title": f"{reader.label(key)}: {_title(key, reading['value'])}",
+            {"title": say("reading_change", label=reader.label(key), value=_title(key, reading["value"])),
              "payload": "/change_readings" + json.dumps({"reading": key})}
             for key, reading in pending.items()
         ]
-        buttons.append({"title": "Keep them all", "payload": "/confirm_readings"})
+        buttons.append({"title": say("readings_keep_all"), "payload": "/confirm_readings"})
         dispatcher.utter_message(text=_template(domain, "utter_triage_which_change"), buttons=buttons)
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        """Rasa SDK's loop validates the slots the form asks for (`validate_<slot>`). It drops
+        every other slot extraction set, so those are passed on here as set: the readings
+        waiting for a check and the form's flags, and an answer given ahead of its question
+        or cleared by a change of age (already values, from bot/triage_form.py)."""
         wanted = form_slots(tracker)
-        updates: dict[str, Any] = {}
-        for slot, value in tracker.slots_to_validate().items():
-            settled = slot in SETTLED or value is None or (slot == FACTORS and _factor_ids(value))
-            if settled or slot not in wanted and form.question_in(slot) is not None:
-                updates[slot] = value  # already a value (or cleared): nothing to read
-                continue
-            if slot not in wanted:
-                continue
-            result = self._validate(slot, value, dispatcher, tracker)
-            updates.update(result)
-            tracker.slots.update(result)
-        return [SlotSet(slot, value) for slot, value in updates.items()]
+        passed = [SlotSet(slot, value) for slot, value in tracker.slots_to_validate().items()
+                  if slot not in wanted and (slot in SETTLED or form.question_in(slot) is not None)]
+        return passed + await super().get_validation_events(dispatcher, tracker, domain)
 
-    def _validate(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
-                  tracker: Tracker) -> dict[str, Any]:
+    def __getattr__(self, name: str) -> Any:
+        """`validate_<slot>` for each triage question's slot: the questions, and so their
+        slots, are knowledge (knowledge/triage/questions.yml), not methods written here."""
+        slot = name.removeprefix("validate_")
+        if name.startswith("validate_") and form.question_in(slot) is not None:
+            return functools.partial(self._validate_answer, slot)
+        raise AttributeError(name)
+
+    def validate_area(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: DomainDict) -> dict[str, Any]:
+        if value is None:
+            return {AREA: None}
+        area = knowledge_store().resolve_area(form.as_text(value))
+        if area is None:
+            dispatcher.utter_message(response="utter_area_not_known")
+        return {AREA: area.id if area else None}
+
+    def validate_role(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: DomainDict) -> dict[str, Any]:
+        if value is None:
+            return {ROLE: None}
         text = form.as_text(value)
-        if slot == AREA:
-            area = knowledge_store().resolve_area(text)
-            if area is None:
-                dispatcher.utter_message(response="utter_area_not_known")
-            return {AREA: area.id if area else None}
-        if slot == ROLE:
-            role = knowledge_store().role(text)
-            if role is not None:
-                return {ROLE: role.id}
-            # The role is optional: an answer to the next question ("she's 8 months")
-            # skips it and answers that question instead of being lost.
-            return {ROLE: NO_ROLE, **form.answer_for_next(text, tracker.slots)}
-        if slot == CHECK:
-            return {CHECK: None}
+        role = knowledge_store().role(text)
+        if role is not None:
+            return {ROLE: role.id}
+        # The role is optional: an answer to the next question ("she's 8 months")
+        # skips it and answers that question instead of being lost.
+        return {ROLE: NO_ROLE, **form.answer_for_next(text, tracker.slots)}
+
+    def validate_triage_check(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:
+        return {CHECK: value}  # set by the readings' buttons, never typed into
+
+    def _validate_answer(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                         domain: DomainDict) -> dict[str, Any]:
+        if value is None or slot in SETTLED or (slot == FACTORS and _factor_ids(value)):
+            return {slot: value}  # already a value (or cleared): nothing to read
         question = form.question_in(slot)
         assert question is not None, slot
         if question.multiple:
@@ -270,7 +288,7 @@ class ValidateTriageForm(FormValidationAction):
             if why:
                 dispatcher.utter_message(text=why)
             return updates
-        reading = interpret_answer(question.key, text)
+        reading = interpret_answer(question.key, form.as_text(value))
         if reading.value is None:
             dispatcher.utter_message(text=reading.message)
         return {slot: reading.value}
@@ -472,7 +490,7 @@ class ActionTriageExplain(KnowledgeAction):
             response="utter_triage_explain",
             question=question.prompt,
             options="; ".join(option.title for option in question.options),
-            met=f" Met looks like this: {question.what_met}" if question.what_met else "",
+            met=say("explain_met", text=question.what_met) if question.what_met else "",
         )
         return []
 

@@ -20,6 +20,7 @@ import yaml
 from bot.paths import ROOT
 from bot.render import payload
 from bot.triage_flow import Question, QuestionSet, default_questions
+from bot.wording import say
 
 DOMAIN = ROOT / "domain.yml"
 BEGIN = "  # BEGIN GENERATED from knowledge/triage/questions.yml by the build step: do not edit here."
@@ -42,7 +43,7 @@ def answer_payload(value: str) -> str:
 def question_text(question: Question) -> str:
     text = question.prompt.strip()
     if question.what_met:
-        text += f"\n(Met looks like: {question.what_met.strip()})"
+        text += "\n" + say("question_met", text=question.what_met.strip())
     return text
 
 

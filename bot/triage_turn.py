@@ -34,6 +34,7 @@ from typing import Any
 from bot.answers import interpret_answer
 from bot.description import DescriptionReader, Reading
 from bot.triage_flow import QuestionSet
+from bot.wording import say
 
 __all__ = ["Turn", "apply_pending", "describe", "understand", "AREA", "ROLE"]
 
@@ -180,5 +181,5 @@ def describe(pending: Mapping[str, Mapping[str, Any]], reader: DescriptionReader
         titles = {o.value: o.title for o in question.options}
         value = reading["value"]
         shown = ", ".join(titles.get(v, v) for v in value) if isinstance(value, list) else titles.get(value, value)
-        lines.append(f"- {reader.label(key)}: {shown} (you wrote: “{reading['words']}”)")
+        lines.append(say("reading", label=reader.label(key), value=shown, words=reading["words"]))
     return "\n".join(lines)

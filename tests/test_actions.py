@@ -206,6 +206,29 @@ def test_a_question_read_as_an_answer_intent_is_left_to_the_rules() -> None:
     assert not [e for e in events if e.get("event") == "slot" and e["name"] != "requested_slot"]
 
 
+def test_every_slot_the_form_asks_has_a_validator_for_rasa_sdks_loop() -> None:
+    """The SDK calls `validate_<slot>`; the questions' slots come from knowledge/triage/questions.yml."""
+    from bot import triage_form
+
+    asked = [*triage_form.required_slots({"triage_immediate_danger": "no"}), triage_form.CHECK]
+    form = ValidateTriageForm()
+    assert all(callable(getattr(form, f"validate_{slot}", None)) for slot in asked), asked
+    assert getattr(form, "validate_not_a_slot", None) is None
+
+
+def test_an_answer_cleared_outside_the_asked_slots_is_passed_on() -> None:
+    """A slot extraction set that the form does not ask now (SDK's loop would drop it) is kept."""
+    slots = {"area": "wakefield", "triage_immediate_danger": "no", "role": "not_given",
+             "requested_slot": "triage_age_band", "triage_age_band": "12_17"}
+    t = tracker("x", "inform", slots={**slots, "triage_need_prenatal": None}, active_loop="triage_form")
+    t.events = [{"event": "slot", "name": "triage_need_prenatal", "value": None},
+                {"event": "slot", "name": "triage_age_band", "value": "12_17"}]
+    _, events = run(ValidateTriageForm(), t)
+    got = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert "triage_need_prenatal" in got and got["triage_need_prenatal"] is None
+    assert got["triage_age_band"] == "12_17"
+
+
 def test_an_area_typed_as_an_alias_is_resolved() -> None:
     got = validate({}, "area", "Richmond")
     assert got["area"] == "kingston_richmond"

@@ -20,7 +20,7 @@ _DYNAMIC = re.compile(r"""say\(f["']ask_area_\{question\}["']\)""")
 
 
 def _code() -> str:
-    return "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "bot").rglob("*.py")))
+    return "\n".join(p.read_text(encoding="utf-8") for folder in ("bot", "actions") for p in sorted((ROOT / folder).rglob("*.py")))
 
 
 def test_every_line_the_code_asks_for_exists_and_every_line_is_used() -> None:
