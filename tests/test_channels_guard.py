@@ -288,19 +288,23 @@ def _write(tmp_path: Path, fallback: str | None, privacy: str | None) -> Path:
         ("safe_reply: [unclosed", "notice: {text: [", BUILT_IN_SAFE_REPLY, SafetyTexts.built_in().privacy_notice),
         ("- a list", "- a list", BUILT_IN_SAFE_REPLY, SafetyTexts.built_in().privacy_notice),
         (
-            "safe_reply: {text: Sorry, talk to your lead.}",
+            "safe_reply: {text: Sorry, talk to your lead., review_date: 2027-05-22}\n"
+            "empty_prompt: {text: Type your question., review_date: 2027-05-22}",
             "notice: Do not share names.",
             BUILT_IN_SAFE_REPLY,
-            "Do not share names.",
+            SafetyTexts.built_in().privacy_notice,
         ),
         (
-            "safe_reply: Sorry. Call 999.",
-            "notice: {text: Keep it anonymous.}",
+            "safe_reply: {text: Sorry. Call 999., review_date: 2027-05-22}\n"
+            "empty_prompt: {text: Type your question., review_date: 2027-05-22}",
+            None,
             "Sorry. Call 999.",
-            "Keep it anonymous.",
+            SafetyTexts.built_in().privacy_notice,
         ),
     ],
-    ids=["missing", "corrupt", "not-a-mapping", "no-999-is-rejected", "plain-strings"],
+    # A file that is not exactly its model (the build refuses it, naming the field) is not
+    # read in part: the built-in text, which gives 999, is used instead.
+    ids=["missing", "corrupt", "not-a-mapping", "no-999-and-a-partial-notice", "a-valid-safe-reply"],
 )
 def test_texts_fall_back_to_built_in_ones_that_still_say_999(
     tmp_path: Path, fallback: str | None, privacy: str | None, safe_reply: str, notice: str

@@ -20,6 +20,7 @@ DIALOGUE_PARTS = (
     "safety/emergency_signals.yml",
     "safety/privacy.yml",
     "safety/english_words.txt",
+    "safety/fallback.yml",
     "wording.yml",
 )
 

@@ -150,6 +150,11 @@ DEFECTS: list[tuple[str, Callable[[Path], None], str]] = [
     ("an unknown field in the wording", edit("wording.yml", lambda d: d.update(line={})),
      "wording.yml: line: extra fields not permitted"),
     ("no wording", lambda k: (k / "wording.yml").unlink(), "wording.yml: missing"),
+    ("a safe reply without 999", edit("safety/fallback.yml", lambda d: d["safe_reply"].update(text="Sorry.")),
+     "safety/fallback.yml: safe_reply: text: must give the emergency route (999)"),
+    ("a safe reply citing an unknown document",
+     edit("safety/fallback.yml", lambda d: d["safe_reply"]["sources"][0].update(doc="blog")),
+     "safety/fallback.yml: safe_reply.sources[0]: unknown source 'blog'"),
 ]
 
 
@@ -187,7 +192,8 @@ def test_a_broken_dialogue_part_is_a_validation_error_naming_its_file(minimal: P
 
 
 @pytest.mark.parametrize("part", ["quiz", "learning/escalation.yml", "safety/emergency_signals.yml",
-                                  "safety/privacy.yml", "triage/questions.yml"])
+                                  "safety/privacy.yml", "safety/fallback.yml",
+                                  "triage/questions.yml"])
 def test_every_dialogue_part_is_required(minimal: Path, part: str) -> None:
     path = minimal / part
     shutil.rmtree(path) if path.is_dir() else path.unlink()

@@ -73,7 +73,7 @@ def test_an_allegation_with_no_area_asks_for_it_with_area_buttons(knowledge: Kno
     payloads = [b["payload"] for b in messages[0]["buttons"]]
     assert len(payloads) == len(knowledge.areas)
     assert '/out_of_scope_allegation{"area": "wandsworth"}' in payloads
-    assert "Which area are you in?" in messages[0]["text"]
+    assert record(knowledge, "out_of_scope_allegation").ask_area in messages[0]["text"]
 
 
 def test_a_sourced_lado_route_is_shown_instead_of_the_fallback(knowledge: Knowledge) -> None:

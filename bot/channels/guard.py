@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any, Protocol
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 
-import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 
@@ -129,40 +128,27 @@ def default_knowledge_dir() -> Path:
     return KNOWLEDGE_DIR
 
 
-def _read_mapping(path: Path) -> Mapping[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        logger.warning("guard: cannot read %s (%s); using the built-in text", path, type(error).__name__)
-        return {}
-    if not isinstance(data, Mapping):
-        logger.warning("guard: %s is not a mapping; using the built-in text", path)
-        return {}
-    return data
-
-
-def _text_of(value: Any) -> str | None:
-    """Accepts ``key: text`` or ``key: {text: ...}`` (other authors' files are read tolerantly)."""
-    if isinstance(value, Mapping):
-        value = value.get("text")
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
-
-
 def load_safety_texts(knowledge_dir: Path) -> SafetyTexts:
-    """Reads the safe reply, empty-input prompt and privacy notice; never raises."""
+    """Reads the safe reply, empty-input prompt and privacy notice; never raises: a part
+    that does not load (the build refuses it, naming the field) gives the built-in text."""
+    from bot.knowledge.snapshot import snapshot
+
     built_in = SafetyTexts.built_in()
-    fallback = _read_mapping(knowledge_dir / "safety" / "fallback.yml")
-    privacy = _read_mapping(knowledge_dir / "safety" / "privacy.yml")
-    safe_reply = _text_of(fallback.get("safe_reply"))
-    if safe_reply is None or "999" not in safe_reply:
-        logger.warning("guard: fallback.yml has no safe_reply that gives 999; using the built-in text")
-        safe_reply = built_in.safe_reply
+    parts = snapshot(knowledge_dir)
+    try:
+        fallback = parts.fallback
+    except Exception as error:  # noqa: BLE001 - the safety net starts, whatever is wrong with the file
+        logger.warning("guard: fallback.yml does not load (%s); using the built-in text", type(error).__name__)
+        fallback = None
+    try:
+        notice: str | None = parts.privacy.notice
+    except Exception as error:  # noqa: BLE001 - as above
+        logger.warning("guard: privacy.yml does not load (%s); using the built-in notice", type(error).__name__)
+        notice = None
     return SafetyTexts(
-        safe_reply=safe_reply,
-        empty_prompt=_text_of(fallback.get("empty_prompt")) or built_in.empty_prompt,
-        privacy_notice=_text_of(privacy.get("notice")) or built_in.privacy_notice,
+        safe_reply=fallback.safe_reply.text.strip() if fallback else built_in.safe_reply,
+        empty_prompt=fallback.empty_prompt.text.strip() if fallback else built_in.empty_prompt,
+        privacy_notice=notice or built_in.privacy_notice,
     )
 
 

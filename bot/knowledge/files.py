@@ -12,12 +12,13 @@ source's) stay in the validator.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError, root_validator, validator
 
 from bot.knowledge.models import AREA_ROUTE_KEYS
-from bot.schema import Checked, Day, Id, StrictModel, Text, problems
+from bot.schema import Checked, Day, Id, StrictModel, Text, problems, read_yaml
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAYS = DAYS[:5]
@@ -378,3 +379,33 @@ class Lexicon(StrictModel):
         if empty:
             raise ValueError(f"{empty[0]}: must not be empty")
         return value
+
+
+# --- The channels' own replies (knowledge/safety/fallback.yml), read by bot/channels/guard.py ---
+
+
+class _Reply(StrictModel):
+    text: Text
+    sources: list[DocRef] = []
+    note: Text | None = None
+    review_date: Day
+
+
+class FallbackFile(StrictModel):
+    """knowledge/safety/fallback.yml as written: the safe reply must give 999."""
+
+    safe_reply: _Reply
+    empty_prompt: _Reply
+
+    @validator("safe_reply")
+    def _gives_999(cls, value: _Reply) -> _Reply:  # noqa: N805 - pydantic
+        if "999" not in value.text:
+            raise ValueError("text: must give the emergency route (999)")
+        return value
+
+
+def load_fallback(path: Path) -> FallbackFile:
+    try:
+        return FallbackFile.parse_obj(read_yaml(path, ValueError))
+    except ValidationError as error:
+        raise ValueError(f"{path}: " + "; ".join(problems(error))) from None

@@ -4,8 +4,8 @@ The records that answer questions (areas, guidance, guides, levels, routes)
 are compiled into the SQLite database (bot/knowledge/build.py) and read with
 `KnowledgeStore`; the parts that drive the dialogue are read from their files
 here: the triage rubric and questions, the description reader's vocabulary,
-the quiz, the escalation navigator, the emergency signals, the privacy rules
-and the wording. Each is parsed by its declarative model on first use and then
+the quiz, the escalation navigator, the emergency signals, the privacy rules,
+the channels' safe reply and the wording. Each is parsed by its declarative model on first use and then
 kept, so a process pays only for the parts it uses (the Rasa server never
 loads the quiz), and `problems` reads them all, so the build refuses a folder
 where any part is broken, naming the file and the field.
@@ -21,6 +21,7 @@ from pathlib import Path
 from bot.description import DescriptionReader
 from bot.emergency import EmergencySignals
 from bot.escalation import Escalation, EscalationError, load_escalation
+from bot.knowledge.files import FallbackFile, load_fallback
 from bot.paths import KNOWLEDGE_DIR
 from bot.quiz import Scenario, load_scenarios
 from bot.redaction import PrivacySettings, load_privacy
@@ -38,6 +39,7 @@ PARTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "escalation": ("learning/escalation.yml", ("rubric",)),
     "emergency": ("safety/emergency_signals.yml", ()),
     "privacy": ("safety/privacy.yml", ()),
+    "fallback": ("safety/fallback.yml", ()),
     "wording": ("wording.yml", ()),
 }
 
@@ -87,6 +89,12 @@ class Snapshot:
         return load_privacy(self.path("privacy"))
 
     @functools.cached_property
+    def fallback(self) -> FallbackFile:
+        """Read on its own (the channels' safety net needs nothing else); its sources
+        are checked against sources.yml by `problems`."""
+        return load_fallback(self.path("fallback"))
+
+    @functools.cached_property
     def wording(self) -> Wording:
         return load_wording(self.path("wording"))
 
@@ -108,6 +116,11 @@ class Snapshot:
             except (OSError, ValueError) as error:
                 found.append(f"{relative}: {_without_path(str(error), self.path(part))}")
                 failed.add(part)
+        if not {"rubric", "fallback"} & failed:
+            try:
+                self.rubric.sources(self.fallback.safe_reply.sources, "safe_reply.sources", ValueError)
+            except ValueError as error:
+                found.append(f"{PARTS['fallback'][0]}: {error}")
         return found
 
 
