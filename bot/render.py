@@ -585,6 +585,21 @@ def triage_result_data(assessment: Any, level: Level, plan: ContactPlan, role: R
         },
         "summary": triage_summary(assessment, level, plan),
         "judgement": judgement(),
+        "labels": _result_labels(assessment, len(more)),
+    }
+
+
+def _result_labels(assessment: Any, steps: int) -> dict[str, str]:
+    """The headings the channels show the result under (knowledge/wording.yml)."""
+    reasons, notes = len(assessment.reasons), len(assessment.note_texts)
+    return {
+        "what_to_do": say("result_what_to_do"),
+        "now": say("result_now"),
+        "out_of_hours": say("result_out_of_hours"),
+        "more_steps": say("result_more_steps", count=steps),
+        "why": say("result_why_one" if reasons == 1 else "result_why_many", level=assessment.level, count=reasons),
+        "notes": say("result_note" if notes == 1 else "result_notes", count=notes),
+        "sources": say("result_sources"),
     }
 
 

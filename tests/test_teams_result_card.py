@@ -20,6 +20,7 @@ import pytest
 from jsonschema import Draft6Validator
 
 from bot import render
+from bot.wording import say
 from bot.channels.teams import ADAPTIVE_CARD, ADAPTIVE_CARD_VERSION, answer_card, result_card
 from bot.knowledge.build import build
 from bot.knowledge.store import KnowledgeStore
@@ -141,7 +142,7 @@ def test_the_card_shows_the_level_then_what_to_do_now_then_why(result_message: d
     content = result_card(data, result_message["buttons"], result_message["text"])["content"]
     body = content["body"]
     assert body[0]["text"] == data["heading"] and body[0]["style"] == "heading"
-    assert body[1]["text"] == "What to do now"
+    assert body[1]["text"] == data["labels"]["what_to_do"] == say("result_what_to_do")
     assert body[2]["text"] == data["first_action"]
     shown = texts(content)
     first_contact = next(i for i, t in enumerate(shown) if "Multi-Agency Safeguarding Hub (MASH)" in t)

@@ -581,21 +581,22 @@
     speakerLabel(bubble, "bot");
     bubble.appendChild(element("h2", "result-level", textOf(data.heading)));
 
-    bubble.appendChild(element("h3", "", "What to do now"));
+    var labels = data.labels || {};  // the headings, from knowledge/wording.yml
+    bubble.appendChild(element("h3", "", textOf(labels.what_to_do)));
     bubble.appendChild(element("p", "first-action", textOf(data.first_action)));
     var contacts = Array.isArray(data.contacts) ? data.contacts : [];
     if (contacts.length) {
       var list = element("ul", "contacts");
       contacts.forEach(function (contact) {
         var item = element("li");
-        appendContact(item, contact, contact && contact.now ? "Now: " : "", true);
+        appendContact(item, contact, contact && contact.now ? textOf(labels.now) : "", true);
         list.appendChild(item);
       });
       bubble.appendChild(list);
     }
     if (data.out_of_hours) {
       var outOfHours = element("p", "out-of-hours");
-      appendContact(outOfHours, data.out_of_hours, "Out of hours: ", false);
+      appendContact(outOfHours, data.out_of_hours, textOf(labels.out_of_hours), false);
       bubble.appendChild(outOfHours);
     }
     bubble.appendChild(element("p", "immediate", textOf(data.immediate)));
@@ -605,14 +606,13 @@
 
     var steps = Array.isArray(data.steps) ? data.steps : [];
     if (steps.length) {
-      folded(bubble, "More steps (" + steps.length + ")", function (details) {
+      folded(bubble, textOf(labels.more_steps), function (details) {
         details.appendChild(textList("ul", steps));
       });
     }
     var reasons = Array.isArray(data.reasons) ? data.reasons : [];
     if (reasons.length) {
-      var why = "Why level " + data.level + ": " + reasons.length + (reasons.length === 1 ? " reason" : " reasons");
-      folded(bubble, why, function (details) {
+      folded(bubble, textOf(labels.why), function (details) {
         var list = element("ol", "reasons");
         reasons.forEach(function (reason) {
           if (!reason || typeof reason.text !== "string") {
@@ -627,12 +627,12 @@
     }
     var notes = Array.isArray(data.notes) ? data.notes : [];
     if (notes.length) {
-      folded(bubble, notes.length === 1 ? "A note" : "Notes (" + notes.length + ")", function (details) {
+      folded(bubble, textOf(labels.notes), function (details) {
         details.appendChild(textList("ul", notes));
       });
     }
     if (Array.isArray(data.sources) && data.sources.length) {
-      folded(bubble, "Sources", function (details) {
+      folded(bubble, textOf(labels.sources), function (details) {
         appendSources(details, data.sources);
       });
     }

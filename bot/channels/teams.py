@@ -59,6 +59,7 @@ from yarl import URL
 
 from bot.channels.guard import CHANNEL_PAYLOAD, MessageGuard, guard_from_credentials
 from bot.render import is_answer, is_result
+from bot.wording import say
 
 logger = logging.getLogger(__name__)
 
@@ -579,7 +580,7 @@ def _folded(title: str, element_id: str, items: list[dict[str, Any]]) -> list[di
 
 def _sources_line(sources: Any) -> str:
     links = [_link(str(s.get("title", "")), s.get("url")) for s in sources or [] if isinstance(s, Mapping)]
-    return "Source: " + "; ".join(links) if links else ""
+    return say("sources", citations="; ".join(links)) if links else ""
 
 
 def result_card(data: Mapping[str, Any], buttons: Sequence[Mapping[str, Any]], fallback: str) -> dict[str, Any]:
@@ -589,18 +590,19 @@ def result_card(data: Mapping[str, Any], buttons: Sequence[Mapping[str, Any]], f
     Teams shows); the result's own buttons post their payload back like a
     Hero card's (``{"payload": ...}`` in the submit's value).
     """
+    labels = {str(k): str(v) for k, v in (data.get("labels") or {}).items()}  # headings, from knowledge/wording.yml
     body: list[dict[str, Any]] = [
         _text_block(str(data.get("heading", "")), style="heading", size="Large", weight="Bolder"),
-        _text_block("What to do now", size="Medium", weight="Bolder", spacing="Medium"),
+        _text_block(labels.get("what_to_do", ""), size="Medium", weight="Bolder", spacing="Medium"),
         _text_block(str(data.get("first_action", "")), weight="Bolder"),
     ]
     calls: list[dict[str, Any]] = []
     contacts = [c for c in data.get("contacts") or [] if isinstance(c, Mapping)]
     for contact in contacts:
-        body.append(_text_block(_contact_line(contact, "Now: " if contact.get("now") else "")))
+        body.append(_text_block(_contact_line(contact, labels.get("now", "") if contact.get("now") else "")))
     out_of_hours = data.get("out_of_hours")
     if isinstance(out_of_hours, Mapping):
-        body.append(_text_block(_contact_line(out_of_hours, "Out of hours: ", hours=False)))
+        body.append(_text_block(_contact_line(out_of_hours, labels.get("out_of_hours", ""), hours=False)))
     body.append(_text_block(str(data.get("immediate", ""))))
     for contact in [*contacts, out_of_hours, *(data.get("immediate_contacts") or [])]:
         action = _call(contact) if isinstance(contact, Mapping) else None
@@ -612,7 +614,7 @@ def result_card(data: Mapping[str, Any], buttons: Sequence[Mapping[str, Any]], f
         body.append(_text_block(str(data["description"]), isSubtle=True))
     steps = [str(step) for step in data.get("steps") or []]
     if steps:
-        body += _folded(f"More steps ({len(steps)})", "steps", [_text_block(f"- {step}") for step in steps])
+        body += _folded(labels.get("more_steps", ""), "steps", [_text_block(f"- {step}") for step in steps])
     reasons = [r for r in data.get("reasons") or [] if isinstance(r, Mapping)]
     if reasons:
         items = []
@@ -621,14 +623,13 @@ def result_card(data: Mapping[str, Any], buttons: Sequence[Mapping[str, Any]], f
             line = _sources_line(reason.get("sources"))
             if line:
                 items.append(_text_block(line, size="Small", isSubtle=True, spacing="None"))
-        count = f"{len(reasons)} reason" + ("" if len(reasons) == 1 else "s")
-        body += _folded(f"Why level {data.get('level')}: {count}", "reasons", items)
+        body += _folded(labels.get("why", ""), "reasons", items)
     notes = [str(note) for note in data.get("notes") or []]
     if notes:
-        body += _folded("Notes", "notes", [_text_block(note) for note in notes])
+        body += _folded(labels.get("notes", ""), "notes", [_text_block(note) for note in notes])
     sources_line = _sources_line(data.get("sources"))
     if sources_line:
-        body += _folded("Sources", "sources", [_text_block(sources_line, size="Small")])
+        body += _folded(labels.get("sources", ""), "sources", [_text_block(sources_line, size="Small")])
     guide = data.get("guide")
     if isinstance(guide, Mapping) and guide.get("url"):
         body.append(_text_block(_link(str(guide.get("title", "")), guide["url"])))
