@@ -33,7 +33,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot import render
 from bot.clock import now
-from bot.knowledge.loader import load
+from bot.knowledge.snapshot import Snapshot
 from bot.knowledge.models import Area, Route, normalise
 from bot.knowledge.store import plan_contacts
 from bot.paths import KNOWLEDGE_DIR
@@ -59,7 +59,7 @@ class EmergencyFacts:
     def load(cls, knowledge_dir: Path) -> EmergencyFacts | None:
         """The facts, or None (logged) when the knowledge files cannot be read."""
         try:
-            knowledge = load(knowledge_dir)
+            knowledge = Snapshot(knowledge_dir).records
         except Exception as error:  # noqa: BLE001 - the emergency reply must still be sent
             logger.error("nlg: cannot read knowledge from %s (%s)", knowledge_dir, type(error).__name__)
             return None

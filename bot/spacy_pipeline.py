@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from bot.knowledge.loader import load
+from bot.knowledge.snapshot import Snapshot
 from bot.knowledge.models import Knowledge
 
 
@@ -39,7 +39,7 @@ def build_pipeline(knowledge_dir: Path, out_dir: Path) -> Path:
 
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
-    ruler.add_patterns(patterns(load(knowledge_dir)))  # type: ignore[attr-defined]
+    ruler.add_patterns(patterns(Snapshot(knowledge_dir).records))  # type: ignore[attr-defined]
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_dir.with_name(f".{out_dir.name}.tmp")
     old = out_dir.with_name(f".{out_dir.name}.old")

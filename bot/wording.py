@@ -13,10 +13,9 @@ import re
 import string
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError, validator
 
-from bot.schema import StrictModel
+from bot.schema import StrictModel, read_yaml
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # The one number wording may hold: the emergency line. Every other number is a
@@ -66,10 +65,7 @@ class Wording(StrictModel):
 
 def load(path: Path) -> Wording:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return Wording.parse_obj(data)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise WordingError(f"{path.name}: cannot be read ({type(error).__name__}: {error})") from None
+        return Wording.parse_obj(read_yaml(path, WordingError))
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         raise WordingError(f"{path.name}: {problems}") from None

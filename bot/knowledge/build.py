@@ -15,7 +15,8 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.knowledge.loader import content_hash, load
+from bot.knowledge.loader import content_hash
+from bot.knowledge.snapshot import Snapshot
 from bot.knowledge.models import Knowledge, Route, to_data
 from bot.knowledge.validate import Report, validate
 
@@ -35,7 +36,7 @@ def build(knowledge_dir: Path, out: Path, today: date) -> Report:
     report = validate(knowledge_dir, today)
     if report.errors:
         raise BuildRefused(report)
-    write_database(load(knowledge_dir), out, content_hash(knowledge_dir))
+    write_database(Snapshot(knowledge_dir).records, out, content_hash(knowledge_dir))
     return report
 
 

@@ -1,9 +1,10 @@
 """One knowledge folder, every part of it, read through one object.
 
-The records that answer questions (areas, guidance, guides, levels, routes)
-are compiled into the SQLite database (bot/knowledge/build.py) and read with
-`KnowledgeStore`; the parts that drive the dialogue are read from their files
-here: the triage rubric and questions, the description reader's vocabulary,
+`records` are the records that answer questions (areas, guidance, guides,
+levels, routes, roles), as bot/knowledge/loader.py builds them; the build
+compiles them into the SQLite database the actions query (`KnowledgeStore`,
+with full-text search). The parts that drive the dialogue are read from their
+files here: the triage rubric and questions, the description reader's vocabulary,
 the quiz, the escalation navigator, the emergency signals, the privacy rules,
 the channels' safe reply and the wording. Each is parsed by its declarative model on first use and then
 kept, so a process pays only for the parts it uses (the Rasa server never
@@ -22,6 +23,8 @@ from bot.description import DescriptionReader
 from bot.emergency import EmergencySignals
 from bot.escalation import Escalation, EscalationError, load_escalation
 from bot.knowledge.files import FallbackFile, load_fallback
+from bot.knowledge.loader import load
+from bot.knowledge.models import Knowledge
 from bot.paths import KNOWLEDGE_DIR
 from bot.quiz import Scenario, load_scenarios
 from bot.redaction import PrivacySettings, load_privacy
@@ -52,6 +55,10 @@ class Snapshot:
 
     def path(self, part: str) -> Path:
         return self.knowledge_dir / PARTS[part][0]
+
+    @functools.cached_property
+    def records(self) -> Knowledge:
+        return load(self.knowledge_dir)
 
     @functools.cached_property
     def rubric(self) -> Rubric:
