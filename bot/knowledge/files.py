@@ -8,6 +8,11 @@ when no reliable number is known)"); the loader builds the typed records of
 `bot.knowledge.models` from the parsed models, never from raw YAML. The checks
 that span files (an id that must exist, a review date no later than its
 source's) stay in the validator.
+
+Each model is named after its record with `File` (`AreaFile`): it is the file's
+shape. The record the rest of the code uses is in `bot.knowledge.models`
+(`Area`): it carries what the file refers to by id resolved (a `Source` with its
+document's title, a `Route` with its key and area), and the database stores it.
 """
 from __future__ import annotations
 
@@ -134,7 +139,7 @@ class Item(StrictModel):
         return value
 
 
-class Document(StrictModel):
+class DocumentFile(StrictModel):
     """One source document (an entry of sources.yml)."""
 
     id: Id
@@ -173,7 +178,7 @@ class _Route(StrictModel):
 REQUIRED_NATIONAL = ("emergency", "non_emergency", "nspcc")
 
 
-class NationalRoute(_Route):
+class NationalRouteFile(_Route):
     id: Id
     when_to_use: Text
     phone: Phone | None = None
@@ -186,13 +191,13 @@ class NationalRoute(_Route):
         return value
 
 
-class AreaRoute(_Route):
+class AreaRouteFile(_Route):
     how: Text
     phone: Phone | None = ...  # type: ignore[assignment]  # required, but may be null
     checked: Day
 
 
-class Partnership(StrictModel):
+class PartnershipFile(StrictModel):
     name: Text
     url: Url | None = None
 
@@ -208,7 +213,7 @@ class Span(StrictModel):
         return values
 
 
-class OfficeHours(StrictModel):
+class OfficeHoursFile(StrictModel):
     """When the front door is open: every weekday alike, or day by day (a missing day is closed)."""
 
     known: bool
@@ -240,20 +245,20 @@ class OfficeHours(StrictModel):
         return {day: span for day, span in spans.items() if span is not None}
 
 
-class Tool(StrictModel):
+class ToolFile(StrictModel):
     name: Text
     summary: Text
     guide: Id | None = None
     sources: list[Ref]
 
 
-class Area(Item):
+class AreaFile(Item):
     name: Text
     aliases: list[Phrase] = []
-    partnership: Partnership
-    office_hours: OfficeHours
-    routes: dict[str, AreaRoute]
-    tools: list[Tool] = []
+    partnership: PartnershipFile
+    office_hours: OfficeHoursFile
+    routes: dict[str, AreaRouteFile]
+    tools: list[ToolFile] = []
     level_names: dict[Literal[1, 2, 3, 4], Text] = {}
 
     @validator("routes", pre=True)
@@ -268,26 +273,26 @@ class Area(Item):
         return value
 
 
-class NextStep(StrictModel):
+class NextStepFile(StrictModel):
     text: Text
     route: Id | None = None
     sources: list[Ref]
 
 
-class Level(Item):
+class LevelFile(Item):
     level: Literal[1, 2, 3, 4]
     name: Text
     summary: Text
-    next_steps: list[NextStep]
+    next_steps: list[NextStepFile]
 
     @validator("next_steps")
-    def _some(cls, value: list[NextStep]) -> list[NextStep]:  # noqa: N805 - pydantic
+    def _some(cls, value: list[NextStepFile]) -> list[NextStepFile]:  # noqa: N805 - pydantic
         if not value:
             raise ValueError("missing")
         return value
 
 
-class Guidance(Item):
+class GuidanceFile(Item):
     topic: Id
     title: Text
     summary: Text
@@ -306,7 +311,7 @@ class Guidance(Item):
         return value
 
 
-class Guide(Item):
+class GuideFile(Item):
     title: Text
     area: Id
     what: Text
@@ -317,17 +322,17 @@ class Guide(Item):
     aliases: list[Phrase] = []
 
 
-class RoleStep(StrictModel):
+class RoleStepFile(StrictModel):
     text: Text
     sources: list[Ref]
 
 
-class Role(Item):
+class RoleFile(Item):
     name: Text
     aliases: list[Phrase]
     summary: Text
     guidance: list[Id]
-    steps: list[RoleStep] = []
+    steps: list[RoleStepFile] = []
 
     @validator("aliases", "guidance")
     def _some(cls, value: list[str]) -> list[str]:  # noqa: N805 - pydantic
@@ -336,7 +341,7 @@ class Role(Item):
         return value
 
 
-class OutOfScope(Item):
+class OutOfScopeFile(Item):
     """What to say to a message the assistant does not cover (see models.OutOfScope)."""
 
     intent: Id
@@ -366,7 +371,7 @@ class Term(StrictModel):
     phrases: list[Phrase]
 
 
-class Lexicon(StrictModel):
+class LexiconFile(StrictModel):
     """Phrases practitioners type for routes (route key -> phrases) and for jargon terms."""
 
     review_date: Day

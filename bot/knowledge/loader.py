@@ -90,28 +90,28 @@ class Entry(Generic[M]):
 
 @dataclass
 class Parsed:
-    sources: list[Entry[files.Document]] = field(default_factory=list)
-    national: list[Entry[files.NationalRoute]] = field(default_factory=list)
-    areas: list[Entry[files.Area]] = field(default_factory=list)
-    levels: list[Entry[files.Level]] = field(default_factory=list)
-    guidance: list[Entry[files.Guidance]] = field(default_factory=list)
-    guides: list[Entry[files.Guide]] = field(default_factory=list)
-    roles: list[Entry[files.Role]] = field(default_factory=list)
-    out_of_scope: list[Entry[files.OutOfScope]] = field(default_factory=list)
-    lexicon: Entry[files.Lexicon] | None = None
+    sources: list[Entry[files.DocumentFile]] = field(default_factory=list)
+    national: list[Entry[files.NationalRouteFile]] = field(default_factory=list)
+    areas: list[Entry[files.AreaFile]] = field(default_factory=list)
+    levels: list[Entry[files.LevelFile]] = field(default_factory=list)
+    guidance: list[Entry[files.GuidanceFile]] = field(default_factory=list)
+    guides: list[Entry[files.GuideFile]] = field(default_factory=list)
+    roles: list[Entry[files.RoleFile]] = field(default_factory=list)
+    out_of_scope: list[Entry[files.OutOfScopeFile]] = field(default_factory=list)
+    lexicon: Entry[files.LexiconFile] | None = None
     errors: list[str] = field(default_factory=list)
 
 
 # Each kind of record, the attribute of RawKnowledge and Parsed that holds it, and its model.
 MODELS: dict[str, type[StrictModel]] = {
-    "sources": files.Document,
-    "national": files.NationalRoute,
-    "areas": files.Area,
-    "levels": files.Level,
-    "guidance": files.Guidance,
-    "guides": files.Guide,
-    "roles": files.Role,
-    "out_of_scope": files.OutOfScope,
+    "sources": files.DocumentFile,
+    "national": files.NationalRouteFile,
+    "areas": files.AreaFile,
+    "levels": files.LevelFile,
+    "guidance": files.GuidanceFile,
+    "guides": files.GuideFile,
+    "roles": files.RoleFile,
+    "out_of_scope": files.OutOfScopeFile,
 }
 LIST_FILES = {
     "sources.yml": "sources",
@@ -196,7 +196,7 @@ def parse(raw: RawKnowledge) -> Parsed:
         entries = (_entry(record, model, parsed.errors) for record in getattr(raw, attr))
         getattr(parsed, attr).extend(entry for entry in entries if entry is not None)
     if raw.lexicon is not None:
-        parsed.lexicon = _entry(raw.lexicon, files.Lexicon, parsed.errors)
+        parsed.lexicon = _entry(raw.lexicon, files.LexiconFile, parsed.errors)
     return parsed
 
 
@@ -239,7 +239,7 @@ def read_levels(knowledge_dir: Path) -> tuple[dict[str, Document], dict[int, Lev
     return documents, levels
 
 
-def _build(parsed: Parsed, lexicon: files.Lexicon) -> Knowledge:
+def _build(parsed: Parsed, lexicon: files.LexiconFile) -> Knowledge:
     documents = tuple(_document(e.model) for e in parsed.sources)
     by_id = {d.id: d for d in documents}
 
@@ -259,7 +259,7 @@ def _build(parsed: Parsed, lexicon: files.Lexicon) -> Knowledge:
     )
 
 
-def _document(d: files.Document) -> Document:
+def _document(d: files.DocumentFile) -> Document:
     return Document(
         id=d.id,
         title=d.title,
@@ -283,12 +283,12 @@ def _source(ref: files.Ref, documents: dict[str, Document]) -> Source:
 Sources = Callable[[list[files.Ref]], tuple[Source, ...]]
 
 
-def _route(d: files.NationalRoute | files.AreaRoute, key: str, area: str | None, sources: Sources) -> Route:
+def _route(d: files.NationalRouteFile | files.AreaRouteFile, key: str, area: str | None, sources: Sources) -> Route:
     return Route(
         key=key,
         area=area,
         name=d.name,
-        how=d.when_to_use if isinstance(d, files.NationalRoute) else d.how,
+        how=d.when_to_use if isinstance(d, files.NationalRouteFile) else d.how,
         phone=d.phone,
         url=d.url,
         fallback=d.fallback,
@@ -299,12 +299,12 @@ def _route(d: files.NationalRoute | files.AreaRoute, key: str, area: str | None,
     )
 
 
-def _office_hours(d: files.OfficeHours) -> OfficeHours:
+def _office_hours(d: files.OfficeHoursFile) -> OfficeHours:
     days = {day: DayHours(start=span.start, end=span.end) for day, span in d.days().items()}
     return OfficeHours(known=d.known, note=d.note, days=MappingProxyType(days))
 
 
-def _area(d: files.Area, sources: Sources) -> Area:
+def _area(d: files.AreaFile, sources: Sources) -> Area:
     return Area(
         id=d.id,
         name=d.name,
@@ -319,7 +319,7 @@ def _area(d: files.Area, sources: Sources) -> Area:
     )
 
 
-def _level(d: files.Level, sources: Sources) -> Level:
+def _level(d: files.LevelFile, sources: Sources) -> Level:
     return Level(
         n=d.level,
         id=d.id,
@@ -331,7 +331,7 @@ def _level(d: files.Level, sources: Sources) -> Level:
     )
 
 
-def _guidance(d: files.Guidance, sources: Sources) -> GuidanceItem:
+def _guidance(d: files.GuidanceFile, sources: Sources) -> GuidanceItem:
     return GuidanceItem(
         id=d.id,
         topic=d.topic,
@@ -349,7 +349,7 @@ def _guidance(d: files.Guidance, sources: Sources) -> GuidanceItem:
     )
 
 
-def _guide(d: files.Guide, sources: Sources) -> Guide:
+def _guide(d: files.GuideFile, sources: Sources) -> Guide:
     return Guide(
         id=d.id,
         title=d.title,
@@ -365,7 +365,7 @@ def _guide(d: files.Guide, sources: Sources) -> Guide:
     )
 
 
-def _role(d: files.Role, sources: Sources) -> Role:
+def _role(d: files.RoleFile, sources: Sources) -> Role:
     return Role(
         id=d.id,
         name=d.name,
@@ -378,7 +378,7 @@ def _role(d: files.Role, sources: Sources) -> Role:
     )
 
 
-def _out_of_scope(d: files.OutOfScope, sources: Sources) -> OutOfScope:
+def _out_of_scope(d: files.OutOfScopeFile, sources: Sources) -> OutOfScope:
     return OutOfScope(
         id=d.id,
         intent=d.intent,
@@ -395,7 +395,7 @@ def _out_of_scope(d: files.OutOfScope, sources: Sources) -> OutOfScope:
     )
 
 
-def _lexicon(d: files.Lexicon) -> Lexicon:
+def _lexicon(d: files.LexiconFile) -> Lexicon:
     return Lexicon(
         routes=tuple(LexiconEntry(target=k, phrases=tuple(v)) for k, v in d.routes.items()),
         terms=tuple(LexiconEntry(target=t.guidance, phrases=tuple(t.phrases)) for t in d.terms),

@@ -237,7 +237,7 @@ def _check_levels(check: _Checker, parsed: Parsed) -> None:
         check.error("levels.yml", f"level: must define levels 1, 2, 3 and 4 once each (found {numbers})")
 
 
-def _check_questions(check: _Checker, guidance: list[Entry[files.Guidance]]) -> None:
+def _check_questions(check: _Checker, guidance: list[Entry[files.GuidanceFile]]) -> None:
     """A question trains one topic: the same question in two topics would teach both."""
     asked: dict[str, str] = {}  # a question, normalised -> the topic it trains
     for entry in guidance:
