@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pydantic import ValidationError, validator
+from pydantic import ValidationError
 
 from bot.knowledge.files import DocRef
 from bot.knowledge.models import cite
 from bot.paths import KNOWLEDGE_DIR
-from bot.schema import Day, Id, StrictModel, Text, problems, read_yaml
+from bot.schema import Day, Id, StrictModel, Text, non_empty, problems, read_yaml
 from bot.triage import LEVELS, Assessment, Reason, Rubric, assess, default_rubric
 
 __all__ = [
@@ -73,11 +73,7 @@ class _ScenarioFile(StrictModel):
     sources: list[DocRef]
     review_date: Day
 
-    @validator("sources")
-    def _some(cls, value: list[DocRef]) -> list[DocRef]:  # noqa: N805 - pydantic
-        if not value:
-            raise ValueError("missing")
-        return value
+    _given = non_empty("sources")
 
 
 def _one_line(text: str) -> str:

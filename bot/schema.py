@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Extra, ValidationError
+from pydantic import BaseModel, Extra, ValidationError, validator
 
 
 class StrictModel(BaseModel):
@@ -95,6 +95,18 @@ class Day(date, Checked):
             raise ValueError(f"{value!r} must be an unquoted ISO date like 2027-05-22")
         return value
 
+
+
+def non_empty(*fields: str) -> Any:
+    """A validator for a model: each of `fields`, a list, must hold something ("missing" if not).
+    Use as a class attribute: `_given = non_empty("sources")`."""
+
+    def check(cls: Any, value: Any) -> Any:
+        if value is not None and not value:
+            raise ValueError("missing")
+        return value
+
+    return validator(*fields, allow_reuse=True)(check)
 
 
 class _StrictLoader(yaml.SafeLoader):

@@ -21,7 +21,7 @@ from bot.knowledge import files
 from bot.knowledge.loader import KnowledgeError, read_levels
 from bot.knowledge.models import Document, Level, Source, cite
 from bot.paths import KNOWLEDGE_DIR
-from bot.schema import Day, StrictModel, Text, problems, read_yaml
+from bot.schema import Day, StrictModel, Text, non_empty, problems, read_yaml
 
 __all__ = [
     "AnswerError",
@@ -439,16 +439,10 @@ def _checked_domains(key: str, value: Any, spec: AnswerSpec) -> dict[str, str]:
 # --- Loading and validating -------------------------------------------------------
 
 
-def _some(value: list[Any]) -> list[Any]:
-    if not value:
-        raise ValueError("missing")
-    return value
-
-
 class _Cited(StrictModel):
     sources: list[files.DocRef]
 
-    _some_sources = validator("sources", allow_reuse=True)(_some)
+    _given = non_empty("sources")
 
 
 class _Disclaimer(_Cited):
@@ -501,7 +495,7 @@ class RubricFile(StrictModel):
     rules: list[_Rule]
     notes: list[_Note]
 
-    _some_rules = validator("rules", allow_reuse=True)(_some)
+    _given = non_empty("rules")
 
     @validator("default_level", pre=True)
     def _lowest(cls, value: Any) -> int:  # noqa: N805 - pydantic

@@ -26,7 +26,7 @@ from pydantic import ValidationError, validator
 
 from bot.knowledge.files import DocRef
 from bot.knowledge.models import cite
-from bot.schema import Count, Day, Quoted, StrictModel, Text, problems, read_yaml
+from bot.schema import Count, Day, Quoted, StrictModel, Text, non_empty, problems, read_yaml
 
 __all__ = [
     "AgeRules",
@@ -143,19 +143,13 @@ class QuestionSet:
 
 # --- Loading ------------------------------------------------------------------------
 
-def _some(value: list[Any]) -> list[Any]:
-    if not value:
-        raise ValueError("must not be empty")
-    return value
-
-
 class _OptionFile(StrictModel):
     value: Quoted | None = None  # required of an option, and of the finish button
     title: Text
     says: list[Text]
     outranks: list[str] = []
 
-    _some_says = validator("says", allow_reuse=True)(_some)
+    _given = non_empty("says")
 
 
 class _AgesFile(StrictModel):
@@ -186,7 +180,7 @@ class _QuestionFile(StrictModel):
     finish: _OptionFile | None = None
     ages: _AgesFile | None = None
 
-    _some_options = validator("options", allow_reuse=True)(_some)
+    _given = non_empty("options")
 
     @validator("sources")
     def _some_sources(cls, value: list[DocRef] | None) -> list[DocRef] | None:  # noqa: N805 - pydantic

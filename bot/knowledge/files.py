@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import ValidationError, root_validator, validator
 
 from bot.knowledge.models import AREA_ROUTE_KEYS
-from bot.schema import Checked, Day, Id, StrictModel, Text, problems, read_yaml
+from bot.schema import Checked, Day, Id, StrictModel, Text, non_empty, problems, read_yaml
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAYS = DAYS[:5]
@@ -132,11 +132,7 @@ class Item(StrictModel):
     sources: list[Ref]
     review_date: Day
 
-    @validator("sources")
-    def _some(cls, value: list[Ref]) -> list[Ref]:  # noqa: N805 - pydantic
-        if not value:
-            raise ValueError("missing")
-        return value
+    _given = non_empty("sources")
 
 
 class DocumentFile(StrictModel):
@@ -161,11 +157,7 @@ class _Route(StrictModel):
     sources: list[Ref]
     review_date: Day
 
-    @validator("sources")
-    def _some(cls, value: list[Ref]) -> list[Ref]:  # noqa: N805 - pydantic
-        if not value:
-            raise ValueError("missing")
-        return value
+    _given = non_empty("sources")
 
     @root_validator(skip_on_failure=True)
     def _fallback_without_phone(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805 - pydantic
@@ -285,11 +277,7 @@ class LevelFile(Item):
     summary: Text
     next_steps: list[NextStepFile]
 
-    @validator("next_steps")
-    def _some(cls, value: list[NextStepFile]) -> list[NextStepFile]:  # noqa: N805 - pydantic
-        if not value:
-            raise ValueError("missing")
-        return value
+    _given = non_empty("next_steps")
 
 
 class GuidanceFile(Item):
@@ -334,11 +322,7 @@ class RoleFile(Item):
     guidance: list[Id]
     steps: list[RoleStepFile] = []
 
-    @validator("aliases", "guidance")
-    def _some(cls, value: list[str]) -> list[str]:  # noqa: N805 - pydantic
-        if not value:
-            raise ValueError("must not be empty")
-        return value
+    _given = non_empty("aliases", "guidance")
 
 
 class OutOfScopeFile(Item):
