@@ -598,7 +598,7 @@ def _result_labels(assessment: Any, steps: int) -> dict[str, str]:
         "out_of_hours": say("result_out_of_hours"),
         "more_steps": say("result_more_steps", count=steps),
         "why": say("result_why_one" if reasons == 1 else "result_why_many", level=assessment.level, count=reasons),
-        "notes": say("result_note" if notes == 1 else "result_notes", count=notes),
+        "notes": say("result_note") if notes == 1 else say("result_notes", count=notes),
         "sources": say("result_sources"),
     }
 

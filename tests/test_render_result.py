@@ -183,3 +183,18 @@ def test_a_one_minute_guide_comes_with_its_data(store: KnowledgeStore) -> None:
 def test_reflow_joins_the_yaml_line_wraps_but_keeps_paragraphs_and_list_items() -> None:
     text = "First line\nwraps here.\n\n- one item\n  goes on\n- two\n"
     assert render.reflow(text) == "First line wraps here.\n\n- one item goes on\n- two"
+
+
+@pytest.mark.parametrize("age_band, disabled, notes", [("1_4", "no", 0), ("12_17", "no", 1), ("12_17", "yes", 2)])
+def test_the_headings_come_with_the_result_for_any_number_of_notes(store: KnowledgeStore, age_band: str,
+                                                                   disabled: str, notes: int) -> None:
+    """Each heading is a wording line filled for this result (one note, several, none)."""
+    data = result(store, {**LEVEL_1, "age_band": age_band, "disabled": disabled})["json_message"]
+    assert len(data["notes"]) == notes
+    labels = data["labels"]
+    assert labels["what_to_do"] == say("result_what_to_do")
+    assert labels["notes"] == (say("result_note") if notes == 1 else say("result_notes", count=notes))
+    assert labels["more_steps"] == say("result_more_steps", count=len(data["steps"]))
+    reasons = len(data["reasons"])
+    assert labels["why"] == say("result_why_one" if reasons == 1 else "result_why_many", level=data["level"],
+                                count=reasons)
