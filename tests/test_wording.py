@@ -3,6 +3,7 @@ the code asks for is there, every line there is used, and a line is filled
 only with the values it names."""
 from __future__ import annotations
 
+import ast
 import re
 
 import pytest
@@ -62,3 +63,33 @@ def test_999_and_literal_braces_are_allowed() -> None:
     wording = Wording(lines={"immediate": "Call 999 now.", "brace": "{{not a placeholder}}"})
     assert wording.say("brace") == "{not a placeholder}"
     assert placeholders("{a} and {b}") == {"a", "b"}
+
+
+def _say_calls() -> list[tuple[str, str, frozenset[str]]]:
+    """Every say("key", name=...) in bot/ and actions/: where, the key(s), the names given.
+    A key chosen by a condition (say("a" if x else "b", ...)) counts as both."""
+    found = []
+    for folder in ("bot", "actions"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "say"):
+                    continue
+                if not node.args or any(k.arg is None for k in node.keywords):
+                    continue  # say(**values): checked where the values are built
+                first = node.args[0]
+                keys = [first] if isinstance(first, ast.Constant) else (
+                    [first.body, first.orelse] if isinstance(first, ast.IfExp) else [])
+                names = frozenset(str(k.arg) for k in node.keywords)
+                found += [(f"{path.relative_to(ROOT)}:{node.lineno}", k.value, names)
+                          for k in keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+    return found
+
+
+def test_every_say_call_gives_exactly_the_placeholders_of_its_line() -> None:
+    """A call that gives a value its line does not name (or misses one) fails at run time:
+    found here, before a practitioner meets it."""
+    lines = default().lines
+    wrong = [f"{where}: {key} names {sorted(placeholders(lines[key]))}, the call gives {sorted(names)}"
+             for where, key, names in _say_calls() if key in lines and placeholders(lines[key]) != names]
+    assert wrong == []
+    assert len(_say_calls()) > 50  # the walk found the calls
