@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pydantic import ValidationError, validator
+from pydantic import ValidationError
 
-from bot.schema import StrictModel, problems, read_yaml
+from bot.knowledge.files import DocRef
+from bot.schema import Line, StrictModel, non_empty, problems, read_yaml
 from bot.triage_flow import phrase_tokens
 
 
@@ -16,44 +17,24 @@ class EscalationError(ValueError):
     """knowledge/learning/escalation.yml is malformed."""
 
 
-class SourceRef(StrictModel):
-    doc: str
-    section: str
-
-
 class Step(StrictModel):
     id: str
-    title: str
+    title: Line
     said: tuple[str, ...] = ()
-    text: str
-    sources: tuple[tuple[str, str], ...]  # (document id, section)
+    text: Line
+    sources: list[DocRef]
 
-    @validator("sources", pre=True)
-    def _refs(cls, value: list[dict[str, str]]) -> list[tuple[str, str]]:  # noqa: N805 - pydantic
-        refs = [SourceRef.parse_obj(item) for item in value]
-        return [(ref.doc, ref.section) for ref in refs]
-
-    @validator("text", "title")
-    def _one_line(cls, value: str) -> str:  # noqa: N805 - pydantic
-        return " ".join(value.split())
+    _given = non_empty("sources")
 
 
 class Escalation(StrictModel):
     id: str
     review_date: date
     progress: tuple[str, ...]
-    reminder: str
+    reminder: Line
     steps: tuple[Step, ...]
 
-    @validator("reminder")
-    def _one_line(cls, value: str) -> str:  # noqa: N805 - pydantic
-        return " ".join(value.split())
-
-    @validator("steps")
-    def _some(cls, value: tuple[Step, ...]) -> tuple[Step, ...]:  # noqa: N805 - pydantic
-        if not value:
-            raise ValueError("no escalation steps")
-        return value
+    _given = non_empty("steps")
 
     def next_step(self, text: str, current: int) -> int | None:
         """The step (1-based) typed progress leads to from step `current`, or

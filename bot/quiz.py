@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from bot.knowledge.files import DocRef
 from bot.knowledge.models import cite
 from bot.paths import KNOWLEDGE_DIR
-from bot.schema import Day, Id, StrictModel, Text, non_empty, problems, read_yaml
+from bot.schema import Day, Id, Line, StrictModel, non_empty, problems, read_yaml
 from bot.triage import LEVELS, Assessment, Reason, Rubric, assess, default_rubric
 
 __all__ = [
@@ -65,19 +65,15 @@ class _ScenarioFile(StrictModel):
     """One file of knowledge/quiz/. It has no expected level: `assess` decides it."""
 
     id: Id
-    title: Text
-    topic: Text
-    vignette: Text
+    title: Line
+    topic: Line
+    vignette: Line
     answers: dict[str, Any]
-    teaching_point: Text
+    teaching_point: Line
     sources: list[DocRef]
     review_date: Day
 
     _given = non_empty("sources")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _scenario(path: Path, rubric: Rubric) -> Scenario:
@@ -94,11 +90,11 @@ def _scenario(path: Path, rubric: Rubric) -> Scenario:
         raise QuizError(f"{path}: answers: {exc}") from exc
     return Scenario(
         id=raw.id,
-        title=_one_line(raw.title),
-        topic=_one_line(raw.topic),
-        vignette=_one_line(raw.vignette),
+        title=raw.title,
+        topic=raw.topic,
+        vignette=raw.vignette,
         answers=assessment.answers,
-        teaching_point=_one_line(raw.teaching_point),
+        teaching_point=raw.teaching_point,
         source_citation=cite(sources),
         review_date=raw.review_date,
         assessment=assessment,

@@ -328,7 +328,7 @@ def escalation_step(escalation: Any, step: int, plan: ContactPlan,
         lines.append(say("escalation_policy_named", area=plan.area.name, name=plan.escalation.name)
                      + (say("route_link", url=plan.escalation.url) if plan.escalation.url else ""))
     lines.append(escalation.reminder)
-    sources = [cite_doc(doc, section) for doc, section in current.sources]
+    sources = [cite_doc(ref.doc, ref.section) for ref in current.sources]
     if step == len(steps) and plan.escalation is not None:
         sources.append(plan.escalation.citation)
     lines.append(say("sources", citations="; ".join(sources)))

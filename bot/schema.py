@@ -58,6 +58,15 @@ class Text(str, Checked):
         return value
 
 
+class Line(str, Checked):
+    """Non-empty text as one line: YAML's folded and wrapped text with its runs of
+    spaces and line breaks made single spaces (what a reply shows)."""
+
+    @classmethod
+    def check(cls, value: Any) -> str:
+        return " ".join(Text.check(value).split())
+
+
 class Quoted(str, Checked):
     """Text that YAML must not read as something else: yes, no, on, off and numbers need quotes."""
 

@@ -21,7 +21,7 @@ from bot.knowledge import files
 from bot.knowledge.loader import KnowledgeError, read_levels
 from bot.knowledge.models import Document, Level, Source, cite
 from bot.paths import KNOWLEDGE_DIR
-from bot.schema import Day, StrictModel, Text, non_empty, problems, read_yaml
+from bot.schema import Day, Line, StrictModel, Text, non_empty, problems, read_yaml
 
 __all__ = [
     "AnswerError",
@@ -446,11 +446,11 @@ class _Cited(StrictModel):
 
 
 class _Disclaimer(_Cited):
-    text: Text
+    text: Line
 
 
 class _EmergencyStep(_Cited):
-    next_step: Text
+    next_step: Line
 
 
 class _Domain(StrictModel):
@@ -468,7 +468,7 @@ class _Rule(_Cited):
     level: int
     emergency: StrictBool = False
     when: Any = Field(...)
-    reason: Text
+    reason: Line
 
     @validator("level", pre=True)
     def _a_level(cls, value: Any) -> int:  # noqa: N805 - pydantic
@@ -480,7 +480,7 @@ class _Rule(_Cited):
 class _Note(_Cited):
     id: Text
     when: Any = Field(...)
-    text: Text
+    text: Line
 
 
 class RubricFile(StrictModel):
@@ -513,12 +513,8 @@ def _sources(
         document = documents.get(ref.doc)
         if document is None:
             raise error(f"{where}[{i}]: unknown source {ref.doc!r}: not in sources.yml")
-        out.append(Source(title=document.short_title, doc=ref.doc, section=" ".join(ref.section.split())))
+        out.append(Source(title=document.short_title, doc=ref.doc, section=ref.section))
     return tuple(out)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _load_answers(raw: Mapping[str, _Answer]) -> dict[str, AnswerSpec]:
@@ -612,7 +608,7 @@ def _load_rules(raw: list[_Rule], scope: _Scope, documents: Mapping[str, Documen
                 entry.level,
                 entry.emergency,
                 _compile(entry.when, f"{where}.when", scope),
-                _one_line(entry.reason),
+                entry.reason,
                 _sources(entry.sources, documents, f"{where}.sources", RubricError),
             )
         )
@@ -629,7 +625,7 @@ def _load_notes(raw: list[_Note], scope: _Scope, documents: Mapping[str, Documen
             Note(
                 entry.id,
                 _compile(entry.when, f"{where}.when", scope),
-                _one_line(entry.text),
+                entry.text,
                 _sources(entry.sources, documents, f"{where}.sources", RubricError),
             )
         )
@@ -655,11 +651,11 @@ def load_rubric(path: Path, knowledge_dir: Path = KNOWLEDGE_DIR) -> Rubric:
     return Rubric(
         review_date=top.review_date,
         documents=documents,
-        disclaimer=_one_line(top.disclaimer.text),
+        disclaimer=top.disclaimer.text,
         disclaimer_sources=_sources(top.disclaimer.sources, documents, "disclaimer.sources", RubricError),
         default_level=top.default_level,
         levels=levels,
-        emergency_step=_one_line(top.emergency.next_step),
+        emergency_step=top.emergency.next_step,
         emergency_sources=_sources(top.emergency.sources, documents, "emergency.sources", RubricError),
         answers=answers,
         counts=counts,

@@ -26,7 +26,7 @@ from pydantic import ValidationError, validator
 
 from bot.knowledge.files import DocRef
 from bot.knowledge.models import cite
-from bot.schema import Count, Day, Quoted, StrictModel, Text, non_empty, problems, read_yaml
+from bot.schema import Count, Day, Line, Quoted, StrictModel, Text, non_empty, problems, read_yaml
 
 __all__ = [
     "AgeRules",
@@ -145,7 +145,7 @@ class QuestionSet:
 
 class _OptionFile(StrictModel):
     value: Quoted | None = None  # required of an option, and of the finish button
-    title: Text
+    title: Line
     says: list[Text]
     outranks: list[str] = []
 
@@ -171,10 +171,10 @@ class _AgesFile(StrictModel):
 
 class _QuestionFile(StrictModel):
     key: Quoted
-    slot: Text
-    prompt: Text
+    slot: Line
+    prompt: Line
     options: list[_OptionFile]
-    what_met: Text | None = None
+    what_met: Line | None = None
     sources: list[DocRef] | None = None
     asked_when: Any = None
     finish: _OptionFile | None = None
@@ -192,11 +192,11 @@ class _QuestionFile(StrictModel):
 class _Unsure(StrictModel):
     """What the bot says when it cannot read an answer, by reason."""
 
-    empty: Text
-    unrecognised: Text
-    ambiguous: Text
-    doubt: Text
-    adult: Text
+    empty: Line
+    unrecognised: Line
+    ambiguous: Line
+    doubt: Line
+    adult: Line
 
 
 class QuestionsFile(StrictModel):
@@ -210,10 +210,6 @@ class QuestionsFile(StrictModel):
     needs_options: Any = None  # only holds the YAML anchor the needs questions share
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _words(words: Sequence[str]) -> frozenset[str]:
     return frozenset(token for word in words for token in phrase_tokens(word, spell_out=False))
 
@@ -225,7 +221,7 @@ def _option(raw: _OptionFile, where: str, value: str, allowed: Sequence[str] | N
         raise QuestionsError(f"{where}.says: every phrase needs a letter or a digit")
     if allowed is not None and any(o not in allowed for o in raw.outranks):
         raise QuestionsError(f"{where}.outranks: must list values of this question")
-    title = _one_line(raw.title)
+    title = raw.title
     phrases = {phrase_tokens(title), phrase_tokens(value), *(phrase_tokens(said) for said in raw.says)}
     return Option(value, title, tuple(sorted(phrases)), tuple(raw.outranks))
 
@@ -296,10 +292,10 @@ def _question(raw: _QuestionFile, where: str, rubric: Rubric) -> Question:
             raise QuestionsError(str(exc)) from exc
     return Question(
         key=key,
-        slot=_one_line(raw.slot),
-        prompt=_one_line(raw.prompt),
+        slot=raw.slot,
+        prompt=raw.prompt,
         options=tuple(options),
-        what_met=_one_line(raw.what_met) if raw.what_met is not None else None,
+        what_met=raw.what_met,
         source_citation=citation,
         asked_when=asked_when,
         finish=finish,
@@ -328,7 +324,7 @@ def load_questions(path: Path, rubric: Rubric) -> QuestionSet:
         rubric=rubric,
         negations=_words(top.negations),
         hedges=_words(top.hedges),
-        unsure={code: _one_line(text) for code, text in top.unsure.dict().items()},
+        unsure=top.unsure.dict(),
     )
 
 

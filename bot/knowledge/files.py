@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import ValidationError, root_validator, validator
 
 from bot.knowledge.models import AREA_ROUTE_KEYS
-from bot.schema import Checked, Day, Id, StrictModel, Text, non_empty, problems, read_yaml
+from bot.schema import Checked, Day, Id, Line, StrictModel, Text, non_empty, problems, read_yaml
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAYS = DAYS[:5]
@@ -94,7 +94,7 @@ class DocRef(StrictModel):
     """A section of a document of sources.yml."""
 
     doc: Id
-    section: Text
+    section: Line
 
 
 class WebRef(StrictModel):

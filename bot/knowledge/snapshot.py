@@ -82,9 +82,9 @@ class Snapshot:
     def escalation(self) -> Escalation:
         escalation = load_escalation(self.path("escalation"))
         for step in escalation.steps:
-            for doc, _ in step.sources:
-                if doc not in self.rubric.documents:
-                    raise EscalationError(f"steps: {step.id}: sources: doc {doc!r} is not in sources.yml")
+            for ref in step.sources:
+                if ref.doc not in self.rubric.documents:
+                    raise EscalationError(f"steps: {step.id}: sources: doc {ref.doc!r} is not in sources.yml")
         return escalation
 
     @functools.cached_property
