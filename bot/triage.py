@@ -18,7 +18,7 @@ from typing import Any, Final, Literal
 from pydantic import Field, StrictBool, ValidationError, validator
 
 from bot.knowledge import files
-from bot.knowledge.loader import KnowledgeError, read_levels
+from bot.knowledge.loader import KnowledgeError, read_levels, source_of
 from bot.knowledge.models import Document, Level, Source, cite
 from bot.paths import KNOWLEDGE_DIR
 from bot.schema import Day, Line, StrictModel, Text, non_empty, problems, read_yaml
@@ -513,7 +513,7 @@ def _sources(
         document = documents.get(ref.doc)
         if document is None:
             raise error(f"{where}[{i}]: unknown source {ref.doc!r}: not in sources.yml")
-        out.append(Source(title=document.short_title, doc=ref.doc, section=ref.section))
+        out.append(source_of(ref, documents))
     return tuple(out)
 
 

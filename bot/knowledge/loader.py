@@ -9,7 +9,7 @@ bot/knowledge/models.py. The validator adds the checks that span files.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -188,12 +188,12 @@ def _entry(record: Record, model: type[M], errors: list[str]) -> Entry[M] | None
         return None
 
 
-def parse(raw: RawKnowledge) -> Parsed:
-    """Every record checked against its file model; those that fail are left out
-    and each of their problems is in `errors`."""
+def parse(raw: RawKnowledge, kinds: tuple[str, ...] = tuple(MODELS)) -> Parsed:
+    """Every record of `kinds` checked against its file model; those that fail are
+    left out and each of their problems is in `errors`."""
     parsed = Parsed(errors=list(raw.errors))
-    for attr, model in MODELS.items():
-        entries = (_entry(record, model, parsed.errors) for record in getattr(raw, attr))
+    for attr in kinds:
+        entries = (_entry(record, MODELS[attr], parsed.errors) for record in getattr(raw, attr))
         getattr(parsed, attr).extend(entry for entry in entries if entry is not None)
     if raw.lexicon is not None:
         parsed.lexicon = _entry(raw.lexicon, files.LexiconFile, parsed.errors)
@@ -221,17 +221,11 @@ def read_levels(knowledge_dir: Path) -> tuple[dict[str, Document], dict[int, Lev
             getattr(raw, LIST_FILES[name]).extend(Record(name, item) for item in data)
         elif data is not None:
             raw.errors.append(f"{name}: expected a list of records")
-    parsed = Parsed(errors=list(raw.errors))
-    for attr in ("sources", "levels"):
-        entries = (_entry(record, MODELS[attr], parsed.errors) for record in getattr(raw, attr))
-        getattr(parsed, attr).extend(entry for entry in entries if entry is not None)
+    parsed = parse(raw, ("sources", "levels"))
     if parsed.errors:
         raise KnowledgeError("; ".join(parsed.errors))
     documents: dict[str, Document] = {str(e.model.id): _document(e.model) for e in parsed.sources}
-
-    def sources(refs: list[files.Ref]) -> tuple[Source, ...]:
-        return tuple(_source(ref, documents) for ref in refs)
-
+    sources = _citing(documents)
     try:
         levels: dict[int, Level] = {int(e.model.level): _level(e.model, sources) for e in parsed.levels}
     except KeyError as exc:
@@ -241,10 +235,7 @@ def read_levels(knowledge_dir: Path) -> tuple[dict[str, Document], dict[int, Lev
 
 def _build(parsed: Parsed, lexicon: files.LexiconFile) -> Knowledge:
     documents = tuple(_document(e.model) for e in parsed.sources)
-    by_id = {d.id: d for d in documents}
-
-    def sources(refs: list[files.Ref]) -> tuple[Source, ...]:
-        return tuple(_source(ref, by_id) for ref in refs)
+    sources = _citing({d.id: d for d in documents})
 
     return Knowledge(
         documents=documents,
@@ -273,14 +264,23 @@ def _document(d: files.DocumentFile) -> Document:
     )
 
 
-def _source(ref: files.Ref, documents: dict[str, Document]) -> Source:
+def source_of(ref: files.Ref, documents: Mapping[str, Document]) -> Source:
+    """A reference as the record it cites: a document's section (titled by its short title)
+    or a checked web address."""
     if isinstance(ref, files.DocRef):
         return Source(title=documents[ref.doc].short_title, doc=ref.doc, section=ref.section)
     return Source(title=ref.title or ref.url, url=ref.url, section=ref.section, checked=ref.checked)
 
 
-# The `sources` closure of _build: references -> the sources they cite.
+# References -> the sources they cite, for one set of documents.
 Sources = Callable[[list[files.Ref]], tuple[Source, ...]]
+
+
+def _citing(documents: Mapping[str, Document]) -> Sources:
+    def sources(refs: list[files.Ref]) -> tuple[Source, ...]:
+        return tuple(source_of(ref, documents) for ref in refs)
+
+    return sources
 
 
 def _route(d: files.NationalRouteFile | files.AreaRouteFile, key: str, area: str | None, sources: Sources) -> Route:
