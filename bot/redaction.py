@@ -374,7 +374,7 @@ def knowledge_phone_numbers(knowledge_dir: Path) -> tuple[str, ...]:
         if not file.is_file():
             continue
         try:
-            numbers.extend(_phones_in(yaml.safe_load(file.read_text(encoding="utf-8"))))
+            numbers.extend(phones_in(yaml.safe_load(file.read_text(encoding="utf-8"))))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             log.warning("redaction: cannot read public numbers from %s: %s", file, error)
     return tuple(numbers)
@@ -422,16 +422,17 @@ def _strings_in(data: Any) -> Iterator[str]:
         yield data
 
 
-def _phones_in(data: Any) -> Iterator[str]:
+def phones_in(data: Any) -> Iterator[str]:
+    """Every `phone` value in a YAML tree, at any depth."""
     if isinstance(data, dict):
         for key, value in data.items():
             if key == "phone" and isinstance(value, str | int):
                 yield str(value)
             else:
-                yield from _phones_in(value)
+                yield from phones_in(value)
     elif isinstance(data, list):
         for item in data:
-            yield from _phones_in(item)
+            yield from phones_in(item)
 
 
 def phone_digits(number: str) -> str:

@@ -23,6 +23,7 @@ from bot.knowledge.files import REQUIRED_NATIONAL
 from bot.knowledge.loader import Entry, Parsed, Record, parse, read_raw
 from bot.knowledge.models import AREA_ROUTE_KEYS, PLACEHOLDER, normalise
 from bot.knowledge.snapshot import Snapshot
+from bot.redaction import phones_in
 
 # Something in prose that looks like a UK phone number (checked against the known routes).
 NUMBER_IN_TEXT = re.compile(r"(?<![\d,.])0\d{2,4}(?: ?\d){4,8}(?!\d)")
@@ -89,7 +90,7 @@ def _parts(model: BaseModel, path: str = "") -> Iterator[tuple[str, BaseModel]]:
                 yield from _parts(item, f"{at}[{key}]" if isinstance(key, int) else f"{at}.{key}")
 
 
-def _ids(kind: str, records: Iterable[Record], seen: dict[str, str], check: _Checker) -> None:
+def _ids(records: Iterable[Record], seen: dict[str, str], check: _Checker) -> None:
     for record in records:
         item_id = record.data.get("id") if isinstance(record.data, dict) else None
         if not isinstance(item_id, str):
@@ -116,8 +117,8 @@ def validate(knowledge_dir: Path, today: date) -> Report:
         "out of scope": raw.out_of_scope,
     }
     seen: dict[str, str] = {}
-    for kind, records in kinds.items():
-        _ids(kind, records, seen, check)
+    for records in kinds.values():
+        _ids(records, seen, check)
     for kind in ("area", "guidance", "guide"):  # one record per file: the id names the file
         for record in kinds[kind]:
             stem = Path(record.file).stem
@@ -142,15 +143,11 @@ def validate(knowledge_dir: Path, today: date) -> Report:
                     parsed.out_of_scope, [parsed.lexicon] if parsed.lexicon else []):
         for entry in entries:
             check.dated(entry.where, entry.model)
-    # Phones too come from the raw records: one bad field in an area must not make
-    # its numbers, quoted elsewhere, look unknown.
-    routes = [r.data for r in raw.national if isinstance(r.data, dict)]
-    for area in raw.areas:
-        area_routes = area.data.get("routes") if isinstance(area.data, dict) else None
-        routes += [r for r in area_routes.values() if isinstance(r, dict)] if isinstance(area_routes, dict) else []
-    phones = {str(r["phone"]) for r in routes if r.get("phone")}
+    # Phones too come from the raw records (as redaction reads them): one bad field in an
+    # area must not make its numbers, quoted elsewhere, look unknown.
+    phones = {phone.replace(" ", "") for r in [*raw.national, *raw.areas] for phone in phones_in(r.data)}
     prose = [r for records in kinds.values() for r in records] + ([raw.lexicon] if raw.lexicon else [])
-    _check_numbers_in_text(check, prose, {phone.replace(" ", "") for phone in phones})
+    _check_numbers_in_text(check, prose, phones)
     _check_refs(check, parsed, area_ids, guide_ids, guidance_ids, role_ids, route_keys)
     _check_levels(check, parsed)
     _check_questions(check, parsed.guidance)
