@@ -18,7 +18,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import out_of_scope
 from bot.clock import now
+from bot.context import AREA_STATEMENT
+from bot.knowledge.snapshot import snapshot
 from bot.knowledge.store import KnowledgeStore, KnowledgeUnavailable
 from bot.knowledge.models import Area
 from bot.review_note import Reviewed, review_due
@@ -65,6 +68,24 @@ def current_area(store: KnowledgeStore, tracker: Tracker, follow_up: bool = Fals
     slots = ("last_area", "area") if follow_up else ("area",)
     held = next((tracker.get_slot(name) for name in slots if tracker.get_slot(name)), None)
     return named_area(store, tracker) or (store.resolve_area(str(held)) if held else None)
+
+
+def place_not_covered(store: KnowledgeStore, tracker: Tracker) -> str | None:
+    """A place outside the covered areas that this message names ("im a hv in leeds"),
+    when it names none of the covered areas."""
+    if named_area(store, tracker) is not None:
+        return None
+    try:
+        places = snapshot().places
+    except (OSError, ValueError) as error:  # without the list, the area question is asked as before
+        logger.warning("no list of places not covered (%s)", type(error).__name__)
+        return None
+    return places.elsewhere(tracker.latest_message.get("text") or "")
+
+
+def say_not_covered(store: KnowledgeStore, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+    """An area not covered: the national routes and the covered areas to choose from."""
+    return say_out_of_scope(store, dispatcher, tracker, AREA_STATEMENT)
 
 
 def remember_area(tracker: Tracker, area: Area | None) -> list[dict[str, Any]]:
@@ -136,3 +157,19 @@ class KnowledgeAction(Action, ABC):
             logger.error("action %s failed (%s)", self.name(), type(error).__name__)
             dispatcher.utter_message(response="utter_default")
             return []
+
+
+def say_out_of_scope(store: KnowledgeStore, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     intent: str) -> list[dict[str, Any]]:
+    """Send the out-of-scope reply for `intent` (the general one if it has none)."""
+    record = store.out_of_scope(intent)
+    if record is None:
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []
+    area = current_area(store, tracker)
+    national = {route.key: route for route in store.national_routes()}
+    for reply in out_of_scope.reply(record, national, area, store.areas()):
+        dispatcher.utter_message(**reply)
+    local = [area.routes[k] for k in (record.local, record.local_fallback) if area and k and k in area.routes]
+    say_review_due(store, dispatcher, [record, *local[:1]], area)
+    return remember_area(tracker, area) if record.local else []

@@ -7,7 +7,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import LAST_ROUTE, KnowledgeAction, current_area, remember_area, say_review_due
+from actions.base import (
+    LAST_ROUTE,
+    KnowledgeAction,
+    current_area,
+    place_not_covered,
+    remember_area,
+    say_not_covered,
+    say_review_due,
+)
 from bot.clock import now
 from bot.stated_time import asks_for_the_number, stated_time
 from bot import render
@@ -30,6 +38,8 @@ class ActionAnswerContact(KnowledgeAction):
         if route_key in render.NATIONAL_ROUTES:
             dispatcher.utter_message(**render.national_route(store.national(route_key)))
             return []
+        if place_not_covered(store, tracker):  # "im a hv in leeds, whats the mash number"
+            return say_not_covered(store, dispatcher, tracker)
         if area is None:
             dispatcher.utter_message(**render.ask_area(store.areas(), payload_intent="ask_contact",
                                                         question="contact"))

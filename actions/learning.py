@@ -12,7 +12,9 @@ from actions.base import (
     current_area,
     entity_number,
     entity_value,
+    place_not_covered,
     remember_area,
+    say_not_covered,
     say_review_due,
 )
 from actions.questions import ActionAnswerQuestion
@@ -130,6 +132,9 @@ class ActionEscalation(KnowledgeAction):
             # An area typed when it was asked for shows the same step, now with the area.
             step = step or int(shown)
         step = step or 1
+        if not shown and place_not_covered(store, tracker):  # "escalation policy in Devon": no local policy
+            say_not_covered(store, dispatcher, tracker)
+            area = None
         plan = store.contacts(area.id if area else None, now())
         asked = render.route_asked(store.lexicon(), tracker.latest_message.get("entities", []))
         if asked == "escalation" and plan.escalation is not None:  # "coventry escalation policy?"

@@ -18,14 +18,17 @@ from actions.base import (
     current_area,
     entity_value,
     named_area,
+    place_not_covered,
     remember_area,
+    say_not_covered,
+    say_out_of_scope,
     say_review_due,
     topic_ranker,
 )
 from bot import out_of_scope, render, topics
 from bot.paths import KNOWLEDGE_DIR
 from bot.clock import now
-from bot.context import AREA_STATEMENT, is_area_statement, local_route_key
+from bot.context import is_area_statement, local_route_key
 from bot.knowledge.models import Area
 from bot.knowledge.store import KnowledgeStore
 from bot.redaction import NameLists
@@ -77,6 +80,8 @@ class ActionAnswerQuestion(KnowledgeAction):
         records: list[Any] = list(items)
         events: list[dict[str, Any]] = [SlotSet("last_item", items[0].id)]
         key = local_route_key(store.lexicon(), tracker.latest_message.get("entities", []), items)
+        if key is not None and place_not_covered(store, tracker):  # "early help team manchester"
+            return [*events, *say_not_covered(store, dispatcher, tracker)]
         route = area.routes.get(key) if area is not None and key is not None else None
         if area is not None and route is not None:  # "early help in Wakefield": the area's own route
             dispatcher.utter_message(**render.contacts(store.contacts(area.id, now()), route.key))
@@ -206,7 +211,7 @@ class ActionRememberArea(KnowledgeAction):
                 tracker: Tracker) -> list[dict[str, Any]]:
         area = named_area(store, tracker)
         if area is None:
-            return [*say_out_of_scope(store, dispatcher, tracker, AREA_STATEMENT),
+            return [*say_not_covered(store, dispatcher, tracker),
                     SlotSet("area", None), SlotSet("last_area", None)]
         if tracker.get_slot("requested_slot") != "area":  # the triage's own question needs no confirmation
             dispatcher.utter_message(response="utter_area_remembered", area_name=area.name)
@@ -238,19 +243,3 @@ def clarify(store: KnowledgeStore, dispatcher: CollectingDispatcher, tracker: Tr
     for reply in render.did_you_mean(first, hits, store.contacts(area_id, now())):
         dispatcher.utter_message(**reply)
     return []
-
-
-def say_out_of_scope(store: KnowledgeStore, dispatcher: CollectingDispatcher, tracker: Tracker,
-                     intent: str) -> list[dict[str, Any]]:
-    """Send the out-of-scope reply for `intent` (the general one if it has none)."""
-    record = store.out_of_scope(intent)
-    if record is None:
-        dispatcher.utter_message(response="utter_out_of_scope")
-        return []
-    area = current_area(store, tracker)
-    national = {route.key: route for route in store.national_routes()}
-    for reply in out_of_scope.reply(record, national, area, store.areas()):
-        dispatcher.utter_message(**reply)
-    local = [area.routes[k] for k in (record.local, record.local_fallback) if area and k and k in area.routes]
-    say_review_due(store, dispatcher, [record, *local[:1]], area)
-    return remember_area(tracker, area) if record.local else []

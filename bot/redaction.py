@@ -58,6 +58,7 @@ from bot.schema import Day, StrictModel, Text, problems, read_yaml
 
 if TYPE_CHECKING:  # the snapshot reads this module's settings: imported when used
     from bot.knowledge.snapshot import Snapshot
+    from bot.places import Places
 
 log = logging.getLogger(__name__)
 
@@ -480,8 +481,11 @@ class Redactor:
         allowed_numbers: Iterable[str] = (),
         names: NameLists | None = None,
         danger_word: Callable[[str], bool] | None = None,
+        places: Places | None = None,
     ) -> None:
         self.settings = settings
+        # A place named after "in", "near"... is not a name ("a teacher in Norwich").
+        self._places = places
         self.names = names or NameLists()
         # A word the emergency safety net reads (or a typing slip of one: "fier",
         # "isnt") is never taken for a name: a hidden danger signal would miss 999.
@@ -531,7 +535,12 @@ class Redactor:
         words = emergency_words(parts.path("emergency"))
         settings = replace(settings, not_names=settings.not_names | words)
         names = NameLists.load(knowledge_dir / "safety", settings.name_list_files)
-        return cls(settings, knowledge_phone_numbers(knowledge_dir), names, _danger_words(parts))
+        try:
+            places: Places | None = parts.places
+        except (OSError, ValueError) as error:  # names are still redacted; places may be taken for names
+            log.warning("redaction: no place names (%s)", type(error).__name__)
+            places = None
+        return cls(settings, knowledge_phone_numbers(knowledge_dir), names, _danger_words(parts), places)
 
     @property
     def notice(self) -> str:
@@ -704,10 +713,15 @@ class Redactor:
         cap_context = {m.end() for pattern in self._cap_contexts for m in pattern.finditer(text)}
         any_case_context = {m.end() for m in self._any_case_context.finditer(text)}
         titles = self.settings.titles
+        places = {start: end for start, end in self._places.context_spans(text)} if self._places else {}
         i = 0
         while i < len(tokens):
             token = tokens[i]
             end = i
+            if token.start in places:
+                while i < len(tokens) and tokens[i].start < places[token.start]:
+                    i += 1
+                continue
             if token.placeholder:
                 pass
             elif token.start in any_case_context:

@@ -6,7 +6,7 @@ compiles them into the SQLite database the actions query (`KnowledgeStore`,
 with full-text search). The parts that drive the dialogue are read from their
 files here: the triage rubric and questions, the description reader's vocabulary,
 the quiz, the escalation navigator, the emergency signals, the privacy rules,
-the channels' safe reply and the wording. Each is parsed by its declarative model on first use and then
+the channels' safe reply, the places not covered and the wording. Each is parsed by its declarative model on first use and then
 kept, so a process pays only for the parts it uses (the Rasa server never
 loads the quiz), and `problems` reads them all, so the build refuses a folder
 where any part is broken, naming the file and the field.
@@ -23,9 +23,10 @@ from bot.description import DescriptionReader
 from bot.emergency import EmergencySignals
 from bot.escalation import Escalation, EscalationError, load_escalation
 from bot.knowledge.files import FallbackFile, load_fallback
-from bot.knowledge.loader import load
+from bot.knowledge.loader import KnowledgeError, load
 from bot.knowledge.models import Knowledge
 from bot.paths import KNOWLEDGE_DIR
+from bot.places import Places, PlacesError
 from bot.quiz import Scenario, load_scenarios
 from bot.redaction import PrivacySettings, load_privacy
 from bot.triage import Rubric, load_rubric
@@ -43,6 +44,7 @@ PARTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "emergency": ("safety/emergency_signals.yml", ()),
     "privacy": ("safety/privacy.yml", ()),
     "fallback": ("safety/fallback.yml", ()),
+    "places": ("places.yml", ()),
     "wording": ("wording.yml", ()),
 }
 
@@ -100,6 +102,15 @@ class Snapshot:
         """Read on its own (the channels' safety net needs nothing else); its sources
         are checked against sources.yml by `problems`."""
         return load_fallback(self.path("fallback"))
+
+    @functools.cached_property
+    def places(self) -> Places:
+        """The places outside the covered areas, and the areas' own place names."""
+        try:
+            areas = self.records.areas
+        except KnowledgeError as error:  # the areas' names are needed to tell places apart
+            raise PlacesError(f"the areas do not load ({error})") from error
+        return Places.from_file(self.path("places"), [n for area in areas for n in (area.name, *area.aliases)])
 
     @functools.cached_property
     def wording(self) -> Wording:
