@@ -41,6 +41,25 @@ _PRACTITIONER = re.compile(
 )
 
 
+# Who an adult-safeguarding concern is about: an adult by a word for one, a condition of
+# later life, where they live or an age of 18 or more ("my client is 19"). A message
+# without one is not about an adult ("social care number for a kid in didcot").
+_ADULT = re.compile(
+    r"\b(?:adults?|adulthood|elders?|elderly|older|old\s+(?:man|men|woman|women|lady|ladies|gentleman|couple|person|people)"
+    r"|pensioners?|oap|grand(?:ma|pa|mother|father|dad|parent)s?|gran|granny|nan|nana|dementia|alzheimer'?s"
+    r"|parkinson'?s|self[\s-]?neglect\w*|care\s+homes?|nursing\s+homes?|carers?|residents?|lodgers?|husband|wife"
+    r"|gentleman|lady|ladies|man|men|woman|women|neighbours?|patients?"
+    r"|(?:1[89]|[2-9]\d|1[01]\d)(?:\s*-?\s*years?[\s-]*old|\s*yo\b)|is\s+(?:1[89]|[2-9]\d)"
+    r"|in\s+(?:his|her|their)\s+(?:twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties))\b",
+    re.IGNORECASE,
+)
+
+
+def names_an_adult(text: str) -> bool:
+    """Whether `text` says who an adult-safeguarding concern would be about."""
+    return bool(_ADULT.search(text))
+
+
 def sounds_like_a_child(text: str) -> bool:
     """Whether `text` reads as a child writing about their own home, not a practitioner."""
     if _PRACTITIONER.search(text):

@@ -61,6 +61,22 @@ def test_an_allegation_in_a_known_area_gives_its_front_door_and_no_invented_numb
     must(chat, "LADO", "I don't hold a LADO number for Wakefield", "0345 8 503 503")
 
 
+@pytest.mark.parametrize(("held", "question", "never"), [
+    (None, "social care referral number in Sunderland?", ()),
+    ("I work in Oxfordshire", "and the front door number in Bedford?", ("0345 050 7666",)),
+    (None, "how do we get early help for a family in Lancashire", ()),
+])
+def test_a_place_not_covered_named_in_a_question_gets_the_national_routes(
+        assistant, held: str | None, question: str, never: tuple[str, ...]) -> None:
+    """A town or county outside the covered areas (knowledge/places.yml) is not covered,
+    even when another area is held, and is never asked about as "which area?"."""
+    chat = Conversation(assistant)
+    if held:
+        chat.say(held)
+    chat.say(question)
+    must(chat, "don't hold local contacts", "0808 800 5000", never=("which area is the child in", *never))
+
+
 # --- the area said in a sentence, held for the conversation -----------------------------
 
 @pytest.mark.parametrize(("statement", "question", "expected"), [
