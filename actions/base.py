@@ -25,7 +25,7 @@ from bot.knowledge.snapshot import snapshot
 from bot.knowledge.store import KnowledgeStore, KnowledgeUnavailable
 from bot.knowledge.models import Area
 from bot.review_note import Reviewed, review_due
-from bot.topics import TopicRanker
+from bot.topics import TopicRanker, ranker_for
 from bot.paths import KNOWLEDGE_DB
 
 logger = logging.getLogger(__name__)
@@ -45,8 +45,7 @@ def knowledge_store() -> KnowledgeStore:
 @lru_cache(maxsize=1)
 def topic_ranker() -> TopicRanker:
     """The topic ranker over the process's knowledge store, trained on first use (about a second)."""
-    store = knowledge_store()
-    return TopicRanker(store.guidance(), store.lexicon())
+    return ranker_for(knowledge_store())
 
 
 def named_area(store: KnowledgeStore, tracker: Tracker) -> Area | None:

@@ -11,13 +11,25 @@ no intent, rule or list to edit, and no retraining of the Rasa model.
 A message that describes a case and then asks something is ranked on its question
 ("...he's always hungry. what are the signs I should record?"), because the case
 words would otherwise pull it towards the topic the case resembles.
+
+Words miss meaning said in other words ("posh families and neglect" is the affluent
+families topic). When the word classifier is not sure (best topic below
+MEANING_BELOW), the ranking also reads meaning: each topic's documents as sentence
+vectors (bot/embedding.py, computed by the knowledge build into
+`<database>.vectors.npz`), the message's vector, and the closest document of each
+topic, blended with the words' probabilities. Without the sentence model or the
+vectors file, topics are ranked on words alone.
 """
 from __future__ import annotations
 
+import logging
+import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
@@ -25,10 +37,16 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
 from bot.answers import asked_sentences, sentences
+from bot.embedding import MODEL_SHA256, SentenceEncoder, load_encoder
 from bot.knowledge.models import GuidanceItem, Lexicon
 
+if TYPE_CHECKING:
+    from bot.knowledge.store import KnowledgeStore
+
+logger = logging.getLogger(__name__)
+
 __all__ = ["INTENT", "OFFER", "SURE", "RankedTopic", "TopicRanker", "describes_more", "is_sure", "nlu_training_data", "offered",
-           "question_part", "refers_back", "with_last_topic"]
+           "question_part", "ranker_for", "refers_back", "vectors_path", "with_last_topic", "write_vectors"]
 
 # The NLU intent of a question about neglect, whose topic this module finds.
 INTENT = "ask_question"
@@ -39,6 +57,14 @@ INTENT = "ask_question"
 SURE = 0.25
 # A topic below this probability is not worth offering as "did you mean".
 OFFER = 0.1
+# Meaning is read when the words' best topic is below MEANING_BELOW, and then weighs
+# MEANING_WEIGHT of the ranking, its similarities sharpened by MEANING_TEMPERATURE.
+# Chosen by five-fold cross-validation on the topics' own example questions (never on
+# the held-out sets): 0.924 top-1 on words alone, 0.933 blended; 0.8 reads meaning for
+# about a quarter of the questions and scores as reading it for all.
+MEANING_BELOW = 0.8
+MEANING_WEIGHT = 0.3
+MEANING_TEMPERATURE = 0.02
 
 
 @dataclass(frozen=True)
@@ -104,15 +130,36 @@ def _documents(items: Iterable[GuidanceItem], lexicon: Lexicon | None) -> dict[s
     return dict(docs)
 
 
+class _Meaning:
+    """Each topic's documents as sentence vectors; a message's similarity to each topic."""
+
+    def __init__(self, encoder: SentenceEncoder, topics: Sequence[str], texts: Sequence[str],
+                 labels: Sequence[str], vectors: Mapping[str, np.ndarray]) -> None:
+        kept = [(label, vectors[text]) for text, label in zip(texts, labels) if text in vectors]
+        kept.sort(key=lambda pair: topics.index(pair[0]))
+        self.encoder = encoder
+        self._matrix = np.stack([vector for _, vector in kept])
+        order = [topics.index(label) for label, _ in kept]
+        self._starts = np.array([order.index(i) for i in range(len(topics))])
+
+    def scores(self, text: str) -> np.ndarray:
+        """A probability per topic (in the ranker's order), from the closest document of each."""
+        similarity = np.maximum.reduceat(self._matrix @ self.encoder.encode(text), self._starts)
+        sharpened = np.exp((similarity - similarity.max()) / MEANING_TEMPERATURE)
+        return sharpened / sharpened.sum()
+
+
 class TopicRanker:
     """Ranks the topics of knowledge/guidance for a message (see the module docstring)."""
 
-    def __init__(self, items: Sequence[GuidanceItem], lexicon: Lexicon | None = None) -> None:
+    def __init__(self, items: Sequence[GuidanceItem], lexicon: Lexicon | None = None,
+                 encoder: SentenceEncoder | None = None, vectors: Mapping[str, np.ndarray] | None = None) -> None:
         docs = _documents(items, lexicon)
         if len(docs) < 2:
             raise ValueError("the topic ranker needs at least two topics with example questions")
         texts = [text for topic in sorted(docs) for text in docs[topic]]
         labels = [topic for topic in sorted(docs) for _ in docs[topic]]
+        self.documents: tuple[str, ...] = tuple(dict.fromkeys(texts))
         words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True)
         features = FeatureUnion([
             ("words", words),
@@ -125,8 +172,21 @@ class TopicRanker:
         self._model = make_pipeline(features, classifier)
         self._model.fit(texts, labels)
         self.topics: tuple[str, ...] = tuple(self._model.classes_)
+        self._meaning: _Meaning | None = None
+        if encoder is not None and vectors:
+            covered = {label for text, label in zip(texts, labels) if text in vectors}
+            if covered == set(self.topics):
+                self._meaning = _Meaning(encoder, self.topics, texts, labels, vectors)
+            else:
+                logger.warning("the topic vectors miss %d topic(s): rebuild the knowledge; ranking on words alone",
+                               len(set(self.topics) - covered))
         self._analyse = words.build_analyzer()
         self._vocabulary = frozenset(w for w in words.vocabulary_ if " " not in w) - ENGLISH_STOP_WORDS
+
+    @property
+    def reads_meaning(self) -> bool:
+        """Whether the ranking reads meaning (the sentence model and every topic's vectors are there)."""
+        return self._meaning is not None
 
     def knows(self, text: str) -> bool:
         """Whether `text` has a word, other than a stop word, that some topic's questions use.
@@ -142,9 +202,51 @@ class TopicRanker:
 
     def rank(self, text: str, limit: int = 3) -> list[RankedTopic]:
         """The `limit` likeliest topics for `text`, best first."""
-        probabilities = self._model.predict_proba([question_part(text)])[0]
+        asked = question_part(text)
+        probabilities = self._model.predict_proba([asked])[0]
+        if self._meaning is not None and probabilities.max() < MEANING_BELOW:
+            probabilities = (1 - MEANING_WEIGHT) * probabilities + MEANING_WEIGHT * self._meaning.scores(asked)
         best = np.argsort(probabilities)[::-1][:limit]
         return [RankedTopic(self.topics[i], float(probabilities[i])) for i in best]
+
+
+def vectors_path(db: Path) -> Path:
+    """Where the knowledge build keeps the topics' document vectors for database `db`."""
+    return db.with_name(f"{db.stem}.vectors.npz")
+
+
+def _read_vectors(path: Path) -> dict[str, np.ndarray]:
+    """The vectors written by `write_vectors` for the pinned model ({} when absent or for another model)."""
+    if not path.is_file():
+        return {}
+    with np.load(path, allow_pickle=False) as data:
+        if str(data["model"]) != MODEL_SHA256:
+            return {}
+        return dict(zip((str(t) for t in data["texts"]), data["vectors"]))
+
+
+def write_vectors(store: KnowledgeStore, encoder: SentenceEncoder) -> int:
+    """Encode every document of the topic ranker into `vectors_path(store.path)`, reusing the
+    vectors of documents that have not changed; returns how many were encoded."""
+    path = vectors_path(store.path)
+    known = _read_vectors(path)
+    texts = TopicRanker(store.guidance(), store.lexicon()).documents
+    new = [t for t in texts if t not in known]
+    known.update({t: encoder.encode(t) for t in new})
+    temporary = path.with_name(path.name + ".tmp.npz")
+    np.savez(temporary, model=np.array(MODEL_SHA256), texts=np.array(texts),
+             vectors=np.stack([known[t] for t in texts]))
+    os.replace(temporary, path)
+    return len(new)
+
+
+def ranker_for(store: KnowledgeStore) -> TopicRanker:
+    """The ranker over `store`'s topics, reading meaning when the model and the vectors are there."""
+    encoder = load_encoder()
+    vectors = _read_vectors(vectors_path(store.path)) if encoder is not None else {}
+    if encoder is not None and not vectors:
+        logger.warning("no topic vectors beside %s: rebuild the knowledge; ranking on words alone", store.path.name)
+    return TopicRanker(store.guidance(), store.lexicon(), encoder, vectors)
 
 
 def nlu_training_data(items: Iterable[GuidanceItem]) -> str:

