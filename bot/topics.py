@@ -225,11 +225,14 @@ def _read_vectors(path: Path) -> dict[str, np.ndarray]:
         return dict(zip((str(t) for t in data["texts"]), data["vectors"]))
 
 
-def write_vectors(store: KnowledgeStore, encoder: SentenceEncoder) -> int:
+def write_vectors(store: KnowledgeStore, encoder: SentenceEncoder, reuse: Sequence[Path] = ()) -> int:
     """Encode every document of the topic ranker into `vectors_path(store.path)`, reusing the
-    vectors of documents that have not changed; returns how many were encoded."""
+    vectors of documents that have not changed (there, or in the `reuse` files); returns how
+    many were encoded."""
     path = vectors_path(store.path)
-    known = _read_vectors(path)
+    known: dict[str, np.ndarray] = {}
+    for earlier in (*reuse, path):
+        known.update(_read_vectors(earlier))
     texts = TopicRanker(store.guidance(), store.lexicon()).documents
     new = [t for t in texts if t not in known]
     known.update({t: encoder.encode(t) for t in new})

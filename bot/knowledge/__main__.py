@@ -35,9 +35,10 @@ def write_questions(db: Path, out: Path) -> None:
         out.write_text(text, encoding="utf-8")
 
 
-def write_topic_vectors(db: Path) -> None:
+def write_topic_vectors(db: Path, brief: bool) -> None:
     """The topics' documents as sentence vectors, beside the database (bot/topics.py); only
-    the documents that changed are encoded (all of them, about 20 s, the first time)."""
+    the documents that changed are encoded (all of them, about 20 s, the first time). The
+    project's own vectors are reused for a database built elsewhere (the tests')."""
     from bot.embedding import load_encoder
     from bot.topics import vectors_path, write_vectors
 
@@ -47,10 +48,10 @@ def write_topic_vectors(db: Path) -> None:
         return
     store = KnowledgeStore.open(db)
     try:
-        encoded = write_vectors(store, encoder)
+        encoded = write_vectors(store, encoder, reuse=[vectors_path(KNOWLEDGE_DB)])
     finally:
         store.close()
-    if encoded:
+    if encoded and not brief:
         print(f"encoded {encoded} topic document(s) into {vectors_path(db).name}")
 
 
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 
         build_pipeline(args.knowledge, args.spacy_out)
         write_questions(args.out, args.nlu_out)
-        write_topic_vectors(args.out)
+        write_topic_vectors(args.out, args.brief)
         from bot.triage_domain import DOMAIN
 
         domain = args.domain or (DOMAIN if args.knowledge.resolve() == KNOWLEDGE_DIR.resolve() else None)
