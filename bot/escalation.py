@@ -3,6 +3,7 @@ and where typed progress ("I've spoken to the social worker and nothing
 changed") takes the practitioner next."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +13,26 @@ from bot.knowledge.files import DocRef
 from bot.schema import Line, StrictModel, non_empty, problems, read_yaml
 from bot.triage_flow import phrase_tokens
 
+
+# What a professional disagreement is about: escalating, challenging or disputing a decision,
+# a referral declined or a case closed or stepped down, concerns not listened to. A message
+# with none of these ("can I pass concerns to another agency") is not asking about one.
+_DISAGREEMENT = re.compile(
+    r"\b(?:escal+at\w*|disagree\w*|dispute\w*|challeng\w*|conflict\w*|differences|resol(?:ve|ving|ution)\w*|appeal\w*"
+    r"|declined|rejected|refused|dismiss\w*|turned\s+down|bounced|(?:knock|sen[dt])\w*\s+(?:\w+\s+){0,2}back|no\s+further\s+action|nfa'?d?"
+    r"|step(?:ped|ping|s)?\s+(?:\w+\s+){0,2}down|clos(?:e|ed|ing)|over\s?rul\w*|go(?:ing)?\s+above|got\s+it\s+wrong"
+    r"|listen\w*|ignor\w*|looked\s+at\s+again|handling\s+(?:a|the|this)\s+case|what\s+they\s+agreed"
+    r"|threshold\s+decision)\b"
+    r"|(?:\bnot|n't|\bnever)\s+(?:been\s+|being\s+|be\s+)?(?:accept\w*|tak\w*|happy|act\w*|agree\w*|meet\w*|met"
+    r"|seriously|doing|let)\b",
+    re.IGNORECASE,
+)
+
+
+def names_a_disagreement(text: str) -> bool:
+    """Whether `text` speaks of a professional disagreement (a decision challenged, a referral
+    declined, a case closed too soon...)."""
+    return bool(_DISAGREEMENT.search(text))
 
 class EscalationError(ValueError):
     """knowledge/learning/escalation.yml is malformed."""

@@ -1,11 +1,12 @@
-"""The adult-safeguarding reply only for a message that names an adult (bot/components/adult_subject.py)."""
+"""A narrow intent only for a message that names its subject (bot/components/intent_evidence.py)."""
 from __future__ import annotations
 
 import pytest
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.adult_subject import AdultSubject
+from bot.components.intent_evidence import IntentEvidence
+from bot.escalation import names_a_disagreement
 from bot.out_of_scope import names_an_adult
 
 
@@ -13,7 +14,7 @@ def read(text: str, ranking: list[tuple[str, float]]) -> str:
     message = Message({TEXT: text})
     message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]})
     message.set(INTENT_RANKING_KEY, [{"name": n, "confidence": c} for n, c in ranking])
-    AdultSubject(0.3).process([message])
+    IntentEvidence(0.3).process([message])
     return str(message.get(INTENT)["name"])
 
 
@@ -43,3 +44,20 @@ def test_a_doubtful_next_intent_becomes_the_fallback() -> None:
 def test_other_intents_and_button_payloads_are_left_alone() -> None:
     assert read("what is neglect", [("ask_question", 0.9)]) == "ask_question"
     assert read("/out_of_scope_adult", [("out_of_scope_adult", 1.0)]) == "out_of_scope_adult"
+
+
+@pytest.mark.parametrize("text", [
+    "the MASH knocked my referral back twice",
+    "they are closing the case and nothing is different",
+    "I think the threshold decision was wrong",
+    "children's services aren't listening to me",
+])
+def test_a_disagreement_keeps_the_escalation_navigator(text: str) -> None:
+    assert names_a_disagreement(text)
+    assert read(text, [("ask_escalation", 0.7), ("ask_question", 0.2)]) == "ask_escalation"
+
+
+def test_a_question_that_names_no_disagreement_is_not_escalation() -> None:
+    text = "is it ok to share my worries with the health visitor"
+    assert not names_a_disagreement(text)
+    assert read(text, [("ask_escalation", 0.45), ("ask_question", 0.4)]) == "ask_question"
