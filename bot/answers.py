@@ -26,7 +26,9 @@ _PAYLOAD = re.compile(r"\s*/[\w.-]+\s*(\{.*\})\s*", re.DOTALL)
 # triage question being asked ("what does was not brought mean").
 _QUESTION = re.compile(
     r"\?\s*$|^\s*(?:what|whats|what's|how|who|where|when|why|which|can|could|should|would|"
-    r"is|are|do|does|did|tell me|explain)\b",
+    r"is|are|do|does|did|am i|tell me|explain)\b"
+    # a question after a comma: "baby not born yet, what's the process for assessing risk"
+    r"|[,;]\s*(?:what|whats|what's|how|who|where|when|why|which)\b",
     re.IGNORECASE,
 )
 

@@ -114,6 +114,9 @@ def test_the_nlu_training_data_is_every_question_once_as_one_intent() -> None:
     ("she's always hungry and dirty. is this neglect?", False),
     ("always hungry, no coat, mum drinks", False),
     ("am I right to be worried? he comes in hungry", False),
+    ("am i reading too much into this family's excuses", True),
+    ("mum is pregnant again, how do agencies plan for an unborn baby", True),
+    ("he's always hungry, what should I do", False),
 ])
 def test_an_explicit_question_is_told_from_a_request_for_help(text: str, asks: bool) -> None:
     assert asks_for_guidance(text) is asks
