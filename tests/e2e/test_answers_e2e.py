@@ -33,11 +33,11 @@ from bot.paths import KNOWLEDGE_DB, ROOT
 
 HELD_OUT = (ROOT / "tests" / "nlu" / "heldout_answers.yml", ROOT / "tests" / "nlu" / "heldout_topics.yml")
 REPORT = ROOT / "tests" / "artifacts" / "answer_accuracy.txt"
-# The build fails below this top-1 accuracy. Measured 0.844 (523 of 620) on 2026-12-01
-# when it was set; the target is 0.92, not reached yet. The model and the ranker
-# are deterministic, so the floor sits just under the measurement: a change that costs
-# more than about 14 of the 620 answers fails the build.
-FLOOR = 0.81
+# The build fails below this top-1 accuracy. Measured 0.882 (547 of 620) on 2026-12-02
+# when it was set (0.844 the day before); the target is 0.92, not reached yet.
+# The model and the ranker are deterministic, so the floor sits just under the
+# measurement: a change that costs more than about 14 of the 620 answers fails the build.
+FLOOR = 0.86
 NATIONAL = {"nspcc": "0808 800 5000", "non_emergency": "101"}
 LOCAL = ("front_door", "out_of_hours", "early_help", "escalation")
 
