@@ -31,6 +31,7 @@ from bot.clock import now
 from bot.context import is_area_statement, local_route_key
 from bot.knowledge.models import Area
 from bot.knowledge.store import KnowledgeStore
+from bot.triage_form import ELSEWHERE
 from bot.redaction import NameLists
 
 LANGUAGE = "out_of_scope_language"
@@ -211,8 +212,10 @@ class ActionRememberArea(KnowledgeAction):
                 tracker: Tracker) -> list[dict[str, Any]]:
         area = named_area(store, tracker)
         if area is None:
+            # Asked by the triage, a place not covered lets it go on, with the national routes.
+            asked = tracker.get_slot("requested_slot") == "area"
             return [*say_not_covered(store, dispatcher, tracker),
-                    SlotSet("area", None), SlotSet("last_area", None)]
+                    SlotSet("area", ELSEWHERE if asked else None), SlotSet("last_area", None)]
         if tracker.get_slot("requested_slot") != "area":  # the triage's own question needs no confirmation
             dispatcher.utter_message(response="utter_area_remembered", area_name=area.name)
             if render.route_asked(store.lexicon(), tracker.latest_message.get("entities", [])):

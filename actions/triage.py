@@ -256,6 +256,8 @@ class ValidateTriageForm(FormValidationAction):
                       domain: DomainDict) -> dict[str, Any]:
         if value is None:
             return {AREA: None}
+        if value == form.ELSEWHERE:  # a place not covered (action_remember_area): the national routes
+            return {AREA: form.ELSEWHERE}
         area = knowledge_store().resolve_area(form.as_text(value))
         if area is None:
             dispatcher.utter_message(response="utter_area_not_known")
@@ -319,7 +321,7 @@ def _title(key: str, value: Any) -> str:
     """An answer as its button titles ("Mostly not met"), never as a raw value."""
     if key == AREA:
         area = knowledge_store().resolve_area(str(value))
-        return area.name if area else str(value)
+        return area.name if area else say("area_elsewhere") if value == form.ELSEWHERE else str(value)
     if key == ROLE:
         role = knowledge_store().role(str(value))
         return role.name if role else str(value)

@@ -26,6 +26,9 @@ Slots = Mapping[str, Any]
 Updates = dict[str, Any]  # slot -> the value to set, in the order set
 
 AREA, ROLE, NO_ROLE = "area", "role", "not_given"
+# The area of a practitioner who works in a place not covered: the triage goes on, with
+# the national routes in its result.
+ELSEWHERE = "elsewhere"
 DANGER = "triage_immediate_danger"
 NEEDS_PREFIX = "triage_need_"
 FACTORS, FACTORS_SELECTED = "triage_factors", "triage_factors_selected"

@@ -51,6 +51,24 @@ def test_triage_by_buttons_gives_the_level_and_the_area_contact(assistant, area,
     assert summary
 
 
+def test_a_practitioner_in_a_place_not_covered_gets_the_level_and_the_national_routes(assistant):
+    """Typed at the area question, a town the assistant holds no contacts for lets the
+    triage go on; the result gives the national routes, never a covered area's number."""
+    chat = Conversation(assistant)
+    chat.say("I'm worried about a child I work with")
+    chat.say("we're based in Stockport")
+    assert "don't hold local contacts" in chat.text and "danger" in chat.text.lower(), "\n".join(chat.transcript)
+    for _ in range(30):
+        if LEVEL.search(chat.text):
+            break
+        choice = next_payload(chat.replies, BASE + ["mostly_unmet", "none", "recent", "no_support_yet"])
+        assert choice is not None, "\n".join(chat.transcript)
+        chat.say(choice)
+    assert "Level 3" in chat.text, "\n".join(chat.transcript)
+    assert "0808 800 5000" in chat.text and "999" in chat.text
+    assert not any(number in chat.text for number in AREA_FRONT_DOOR.values()), chat.text
+
+
 def test_yes_to_immediate_danger_ends_with_999_and_the_local_route(assistant):
     chat = Conversation(assistant)
     result = run_triage(chat, ["coventry", "yes"])
