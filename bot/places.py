@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from bot.schema import Day, Line, StrictModel, Text, problems, read_yaml
 
-__all__ = ["Places", "PlacesError", "PlacesFile", "load_places"]
+__all__ = ["Places", "PlacesError", "PlacesFile", "load_places", "place_key"]
 
 # Words before a place name that make it a place: "in Reading", "near Bath".
 _BEFORE = frozenset({"in", "near", "around", "across", "covering", "outside", "for", "at", "from"})
@@ -60,9 +60,9 @@ class Places:
     """The places of knowledge/places.yml, and the covered areas' own place names."""
 
     def __init__(self, anywhere: Sequence[str], in_context: Sequence[str], covered: Sequence[str] = ()) -> None:
-        self._anywhere = {_key(n): n for n in anywhere}
-        self._in_context = {_key(n): n for n in in_context}
-        self._every = {*self._anywhere, *self._in_context, *(_key(n) for n in covered)}
+        self._anywhere = {place_key(n): n for n in anywhere}
+        self._in_context = {place_key(n): n for n in in_context}
+        self._every = {*self._anywhere, *self._in_context, *(place_key(n) for n in covered)}
 
     @classmethod
     def from_file(cls, path: Path, covered: Sequence[str] = ()) -> Places:
@@ -77,7 +77,8 @@ class Places:
         for i, size, key in _phrases(words, self._every):
             if key in self._anywhere:
                 return self._anywhere[key]
-            if key in self._in_context and _before(words, i) in _BEFORE or (i + size < len(words) and words[i + size][2] in _AFTER):
+            in_context = _before(words, i) in _BEFORE or (i + size < len(words) and words[i + size][2] in _AFTER)
+            if key in self._in_context and in_context:
                 return self._in_context[key]
         return None
 
@@ -114,5 +115,6 @@ def _phrases(words: Sequence[tuple[int, int, str]], keys: Collection[str]) -> It
             i += 1
 
 
-def _key(name: str) -> str:
+def place_key(name: str) -> str:
+    """How place names are compared: their words, casefolded ("St. Albans" and "st albans" alike)."""
     return " ".join(m.group() for m in _WORDS.finditer(name.casefold().replace("’", "'")))
