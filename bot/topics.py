@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = ["INTENT", "OFFER", "SURE", "RankedTopic", "TopicRanker", "describes_more", "is_sure", "nlu_training_data", "offered",
-           "question_part", "ranker_for", "refers_back", "vectors_path", "with_last_topic", "write_vectors"]
+           "documents", "question_part", "ranker_for", "refers_back", "vectors_path", "with_last_topic", "write_vectors"]
 
 # The NLU intent of a question about neglect, whose topic this module finds.
 INTENT = "ask_question"
@@ -130,6 +130,12 @@ def _documents(items: Iterable[GuidanceItem], lexicon: Lexicon | None) -> dict[s
     return dict(docs)
 
 
+def documents(items: Iterable[GuidanceItem], lexicon: Lexicon | None) -> tuple[str, ...]:
+    """Every training document of the ranker once, in its order: what the build encodes."""
+    docs = _documents(items, lexicon)
+    return tuple(dict.fromkeys(text for topic in sorted(docs) for text in docs[topic]))
+
+
 class _Meaning:
     """Each topic's documents as sentence vectors; a message's similarity to each topic."""
 
@@ -159,7 +165,6 @@ class TopicRanker:
             raise ValueError("the topic ranker needs at least two topics with example questions")
         texts = [text for topic in sorted(docs) for text in docs[topic]]
         labels = [topic for topic in sorted(docs) for _ in docs[topic]]
-        self.documents: tuple[str, ...] = tuple(dict.fromkeys(texts))
         words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True)
         features = FeatureUnion([
             ("words", words),
@@ -233,7 +238,7 @@ def write_vectors(store: KnowledgeStore, encoder: SentenceEncoder, reuse: Sequen
     known: dict[str, np.ndarray] = {}
     for earlier in (*reuse, path):
         known.update(_read_vectors(earlier))
-    texts = TopicRanker(store.guidance(), store.lexicon()).documents
+    texts = documents(store.guidance(), store.lexicon())
     new = [t for t in texts if t not in known]
     known.update({t: encoder.encode(t) for t in new})
     temporary = path.with_name(path.name + ".tmp.npz")

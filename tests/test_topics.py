@@ -17,6 +17,7 @@ from bot.topics import (
     MEANING_BELOW,
     TopicRanker,
     _read_vectors,
+    documents,
     ranker_for,
     vectors_path,
     write_vectors,
@@ -144,7 +145,7 @@ def test_a_new_question_is_not_a_follow_up(ranker: TopicRanker) -> None:
 # --- meaning: sentence vectors blended in when the words are unsure ---------------------
 
 def vectors_for(ranker: TopicRanker, encoder: SentenceEncoder) -> dict[str, np.ndarray]:
-    return {text: encoder.encode(text) for text in ranker.documents}
+    return {text: encoder.encode(text) for text in documents(ITEMS, LEXICON)}
 
 
 @pytest.fixture(scope="module")
@@ -194,12 +195,12 @@ def test_the_vectors_are_written_once_and_read_back(tmp_path: Path, encoder: Sen
             return LEXICON
 
     store = Store()
-    documents = TopicRanker(ITEMS, LEXICON).documents
-    assert write_vectors(store, encoder) == len(documents)  # type: ignore[arg-type]
+    texts = documents(ITEMS, LEXICON)
+    assert write_vectors(store, encoder) == len(texts)  # type: ignore[arg-type]
     assert write_vectors(store, encoder) == 0  # type: ignore[arg-type]  # nothing changed: nothing encoded
     read = _read_vectors(vectors_path(store.path))
-    assert set(read) == set(documents)
-    assert np.allclose(read[documents[0]], encoder.encode(documents[0]))
+    assert set(read) == set(texts)
+    assert np.allclose(read[texts[0]], encoder.encode(texts[0]))
     assert ranker_for(store).reads_meaning  # type: ignore[arg-type]
 
 
