@@ -32,7 +32,7 @@ class ActionAnswerContact(KnowledgeAction):
         # "what's the number there?" asks again for the route and area of the last contact answer.
         again = asks_for_the_number(text)
         area = current_area(store, tracker, follow_up=again)
-        route_key = render.route_asked(store.lexicon(), tracker.latest_message.get("entities", []))
+        route_key = render.route_asked(store.lexicon(), tracker.latest_message)
         if route_key is None and again:
             route_key = tracker.get_slot(LAST_ROUTE)
         if route_key in render.NATIONAL_ROUTES:

@@ -136,7 +136,7 @@ class ActionEscalation(KnowledgeAction):
             say_not_covered(store, dispatcher, tracker)
             area = None
         plan = store.contacts(area.id if area else None, now())
-        asked = render.route_asked(store.lexicon(), tracker.latest_message.get("entities", []))
+        asked = render.route_asked(store.lexicon(), tracker.latest_message)
         if asked == "escalation" and plan.escalation is not None:  # "coventry escalation policy?"
             dispatcher.utter_message(**render.contacts(plan, "escalation"))
             say_review_due(store, dispatcher, [plan.escalation], area)

@@ -67,7 +67,7 @@ class ActionAnswerQuestion(KnowledgeAction):
         last = store.item(str(tracker.get_slot("last_item"))) if tracker.get_slot("last_item") else None
         ranked = topics.with_last_topic(topic_ranker().rank(text), last.topic if last else None, text)
         if not topics.is_sure(ranked):
-            if render.route_asked(store.lexicon(), tracker.latest_message.get("entities", [])):
+            if render.route_asked(store.lexicon(), tracker.latest_message):
                 return ActionAnswerContact().respond(store, dispatcher, tracker)  # "castleford social care referral"
             return clarify(store, dispatcher, tracker, topics.offered(ranked), area)
         role = store.role(str(entity_value(tracker, "role") or tracker.get_slot("role") or ""))
@@ -152,7 +152,7 @@ class ActionFallbackSearch(KnowledgeAction):
             return say_out_of_scope(store, dispatcher, tracker, LANGUAGE)
         area = current_area(store, tracker, follow_up=True)
         area_id = area.id if area else None
-        route_key = render.route_asked(store.lexicon(), message.get("entities", []))
+        route_key = render.route_asked(store.lexicon(), message)
         if route_key in render.NATIONAL_ROUTES:  # "nspcc phone no": the same anywhere
             dispatcher.utter_message(**render.national_route(store.national(str(route_key))))
             return []
@@ -218,7 +218,7 @@ class ActionRememberArea(KnowledgeAction):
                     SlotSet("area", ELSEWHERE if asked else None), SlotSet("last_area", None)]
         if tracker.get_slot("requested_slot") != "area":  # the triage's own question needs no confirmation
             dispatcher.utter_message(response="utter_area_remembered", area_name=area.name)
-            if render.route_asked(store.lexicon(), tracker.latest_message.get("entities", [])):
+            if render.route_asked(store.lexicon(), tracker.latest_message):
                 ActionAnswerContact().respond(store, dispatcher, tracker)  # "putney mash": its number too
         return [SlotSet("area", area.id), SlotSet("last_area", area.id)]
 

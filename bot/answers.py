@@ -38,7 +38,8 @@ _QUESTION = re.compile(
 _HELP_WITH_CASE = re.compile(
     r"\b(?:what (?:should|shall|do|can|could|would|must) (?:i|we) do"
     r"|what (?:now|next)|(?:can|could) you help|help me|any advice"
-    r"|is (?:this|that|it) (?:neglect|ok|okay|normal|enough|a concern|concerning|a safeguarding)"
+    # ("is that neglect or poverty?" asks where the line is: the guidance answers it)
+    r"|is (?:this|that|it) (?:neglect|ok|okay|normal|enough|a concern|concerning|a safeguarding)(?!\w*\s+or\b)"
     r"|(?:should|do|must) (?:i|we) (?:be worried|worry|refer|report|do something|tell someone|act)"
     r"|am i (?:right to be )?(?:worried|overreacting)|how worried should)",
     re.IGNORECASE,

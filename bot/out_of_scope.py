@@ -55,6 +55,60 @@ _ADULT = re.compile(
 )
 
 
+# What a medical question is about: an illness, a symptom, a part of the body that hurts, a
+# medicine, a dose, a treatment or a check of what is normal for a body. A message with none
+# ("could you list the main indicators that a child's needs aren't met") is not one.
+_MEDICAL = re.compile(
+    r"\b(?:medic\w*|symptoms?|rash\w*|fever\w*|febrile|temp|temperatures?|vaccin\w*|immunis\w*|jabs?|mmr|colic"
+    r"|cuts?|stitch\w*|jaundice\w*|tonsil\w*|throats?|pain\w*|ach(?:e|es|ing)|earache|headaches?|migraines?|covid"
+    r"|ibuprofen|paracetamol|calpol|calprofen|doses?|dosage|antibiotics?|antihistamines?|infect\w*|lice|nits|cream"
+    r"|eczema|diagnos\w*|cough\w*|meningitis|sepsis|burns?|scald\w*|stings?|bites?|wetting|medication|adhd|lumps?"
+    r"|moles?|swollen|swelling|bruis\w*|chicken\s?pox|measles|mumps|rubella|whooping|croup|bronchiolitis"
+    r"|conjunctivitis|impetigo|scarlet|seizures?|convulsions?|epilep\w*|asthma|inhalers?|allerg\w*|epipen"
+    r"|anaphyla\w*|hay\s+fever|glue\s+ear|threadworms?|worms|constipat\w*|reflux|flu|colds?|virus|viral"
+    r"|diarrh\w*|vomit\w*|sick|tablets?|pills?|prescri\w*|doctors?|heart\s+rate|blood\s+(?:sugar|pressure)"
+    r"|honey|yellow\s+skin|weigh|treat(?:s|ed|ing|ment|ments)?|cure|remed\w*|contagious|illness\w*|ill)\b",
+    re.IGNORECASE,
+)
+# A named illness or symptom, with a request for advice on it: how to treat it, its symptoms
+# or signs, what to give or do for it, whether it is contagious or normal. With no word of
+# care or concern in it ("untreated impetigo, is that neglect?", "mum won't give him his
+# inhaler"), it is a medical question only, and NHS 111 or the GP is the route.
+_ILLNESS = re.compile(
+    r"\b(?:impetigo|scarlet\s+fever|chicken\s?pox|measles|mumps|rubella|whooping\s+cough|croup|bronchiolitis"
+    r"|conjunctivitis|tonsillitis|meningitis|sepsis|febrile\s+(?:seizures?|convulsions?)|seizures?|convulsions?"
+    r"|epilep\w*|asthma|anaphyla\w*|hay\s+fever|glue\s+ear|ear\s+infections?|urine\s+infections?|threadworms?"
+    r"|head\s+lice|nits|eczema|colic|reflux|jaundice|tonsils|hand,?\s+foot\s+and\s+mouth|slapped\s+cheek"
+    r"|diarrh\w*|vomiting|fever|temp|temperature|rash|cough|cold|flu|covid|sore\s+throat|earache|wasp\s+sting"
+    r"|insect\s+bite|burn|scald|sprain|concussion|nosebleeds?|constipation)\b",
+    re.IGNORECASE,
+)
+_MEDICAL_ASK = re.compile(
+    r"\b(?:treat\w*|cure\w*|symptoms?|signs?\s+of|remed\w*|medicine|medication|creams?|doses?|dosage|give|"
+    r"what\s+to\s+do\s+(?:for|about|with|if)|contagious|infectious|catching|spread|incubation|normal|serious"
+    r"|dangerous|get\s+rid\s+of|how\s+long\s+(?:does|do|is|are|will|for))\b",
+    re.IGNORECASE,
+)
+_CARE = re.compile(
+    r"\b(?:neglect\w*|safeguard\w*|concern\w*|worr\w*|refer\w*|report\w*|untreated|parents?|mum|mom|mam|dad"
+    r"|carers?|family|families|home|house|school|nursery|social|police|abuse\w*|harm\w*|level|threshold"
+    r"|keeps?|again|always|never|won'?t|doesn'?t|didn'?t|isn'?t|not|no)\b",
+    re.IGNORECASE,
+)
+
+
+def names_a_medical_matter(text: str) -> bool:
+    """Whether `text` names anything a medical question would be about (an illness, a symptom,
+    a medicine, a treatment)."""
+    return bool(_MEDICAL.search(text))
+
+
+def asks_medical_advice(text: str) -> bool:
+    """Whether `text` asks for medical advice on a named illness or symptom ("how do you treat
+    impetigo", "what are the symptoms of scarlet fever"), and about nothing of a child's care."""
+    return bool(_ILLNESS.search(text) and _MEDICAL_ASK.search(text) and not _CARE.search(text))
+
+
 def names_an_adult(text: str) -> bool:
     """Whether `text` says who an adult-safeguarding concern would be about."""
     return bool(_ADULT.search(text))

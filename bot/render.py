@@ -126,15 +126,28 @@ def national_route(route: Route) -> Message:
     return message("\n".join(lines))
 
 
-def route_asked(lexicon: Lexicon, entities: Iterable[dict[str, Any]]) -> str | None:
-    """The route key a message asks for, from the spaCy `route` entities."""
-    for entity in entities:
+# "not 999", "isn't a 999 thing", "non-999": the emergency route named to be ruled out.
+_RULED_OUT = re.compile(r"(?:\bnot|\bno|\bnon|n't)(?:\s+(?:a|an|really|quite))?[\s-]*$", re.IGNORECASE)
+_POLICE = re.compile(r"\b(?:police|cops?|officers?|pcs?)\b", re.IGNORECASE)
+
+
+def route_asked(lexicon: Lexicon, latest: Mapping[str, Any]) -> str | None:
+    """The route key the parsed message `latest` asks for, from its spaCy `route` entities.
+
+    An emergency route ruled out ("police number that's not 999") asks for the police's
+    non-emergency number when the police are named, and for no route otherwise."""
+    text = str(latest.get("text") or "")
+    for entity in latest.get("entities") or []:
         if entity.get("entity") != "route":
             continue
         phrase = str(entity.get("value", "")).lower()
-        for entry in lexicon.routes:
-            if phrase in entry.phrases:
-                return entry.target
+        target = next((entry.target for entry in lexicon.routes if phrase in entry.phrases), None)
+        if target == "emergency" and _RULED_OUT.search(text[: int(entity.get("start") or 0)]):
+            if _POLICE.search(text):
+                return "non_emergency"
+            continue
+        if target is not None:
+            return target
     return None
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from bot.knowledge.loader import load
 from bot.knowledge.models import Knowledge, OutOfScope
-from bot.out_of_scope import fill, is_other_language, known_words, reply, sounds_like_a_child
+from bot.out_of_scope import asks_medical_advice, fill, is_other_language, known_words, reply, sounds_like_a_child
 from bot.redaction import NameLists
 from bot.paths import ROOT
 
@@ -144,3 +144,15 @@ def test_english_with_typos_and_jargon_is_not_another_language(text: str, englis
 ])
 def test_a_child_writing_about_their_own_home(text: str, child: bool) -> None:
     assert sounds_like_a_child(text) is child
+
+
+@pytest.mark.parametrize(("text", "medical"), [
+    ("how do you treat impetigo", True),
+    ("what are the symptoms of scarlet fever", True),
+    ("is a rash like that serious", True),
+    ("nappy rash left untreated for weeks", False),
+    ("the family home is always cold, is that serious", False),
+    ("is it neglect if a parent doesn't treat head lice", False),
+])
+def test_medical_advice_is_asked_about_an_illness_and_nothing_of_a_childs_care(text: str, medical: bool) -> None:
+    assert asks_medical_advice(text) is medical

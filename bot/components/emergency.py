@@ -76,13 +76,21 @@ class EmergencyOverride(GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
+    def is_an_alarm(self, message: Message) -> bool:
+        """Whether `message`, if read as `emergency`, is one: a danger signal matches, or the
+        classifier is sure enough and nothing rules the alarm out."""
+        text = str(message.get(TEXT) or "")
+        if self._signals.detect(text) is not None:
+            return True
+        confidence = float((message.get(INTENT) or {}).get("confidence") or 0.0)
+        return not (self._signals.ruled_out(text) or confidence < self._min_confidence or self._all_clear(text))
+
     def _override(self, message: Message) -> None:
         text: str | None = message.get(TEXT)
         if not text:
             return
         if self._signals.detect(text) is None:
-            confidence = float((message.get(INTENT) or {}).get("confidence") or 0.0)
-            if self._signals.ruled_out(text) or confidence < self._min_confidence or self._all_clear(text):
+            if not self.is_an_alarm(message):
                 self._not_an_alarm(message)
             return
         promote(message, EMERGENCY_INTENT)

@@ -1,0 +1,40 @@
+"""A request for medical advice on a named illness is a medical question (bot/components/medical_question.py)."""
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.medical_question import MedicalQuestion
+from bot.out_of_scope import asks_medical_advice
+
+
+def intent_after(text: str, intent: str) -> str:
+    message = Message(data={TEXT: text})
+    message.set(INTENT, {"name": intent, "confidence": 0.6})
+    message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 0.6}])
+    return MedicalQuestion().process([message])[0].get(INTENT)["name"]
+
+
+@pytest.mark.parametrize(("text", "classified"), [
+    ("how should I treat conjunctivitis in a 4 year old?", "ask_question"),
+    ("signs of whooping cough", "nlu_fallback"),
+    ("is croup contagious", "out_of_scope"),
+    ("what medicine helps a toddler with a temperature", "ask_guide"),
+    ("how long does hand, foot and mouth last", "ask_question"),
+])
+def test_advice_on_a_named_illness_is_a_medical_question(text: str, classified: str) -> None:
+    assert asks_medical_advice(text)
+    assert intent_after(text, classified) == "out_of_scope_medical"
+
+
+@pytest.mark.parametrize(("text", "classified"), [
+    ("untreated impetigo again, is that neglect?", "ask_question"),  # a child's care: the guidance
+    ("mum never gives him his asthma inhaler, what should I do", "start_triage"),
+    ("what counts as medical neglect", "ask_question"),  # no illness named
+    ("he is having a seizure and not breathing", "emergency"),  # the emergency is never replaced
+    ("what are the signs of neglect", "ask_question"),
+    ("/ask_question", "ask_question"),
+])
+def test_anything_about_a_childs_care_keeps_its_intent(text: str, classified: str) -> None:
+    assert intent_after(text, classified) == classified
