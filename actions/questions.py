@@ -63,6 +63,11 @@ class ActionAnswerQuestion(KnowledgeAction):
     def _answer(self, store: KnowledgeStore, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
+        asked = render.route_asked(store.lexicon(), tracker.latest_message)
+        if asked in render.NATIONAL_ROUTES and asked != "emergency" and render.asks_to_contact(text):
+            # "can I ring the NSPCC", "how do I tell the police if it's not an emergency": that route
+            dispatcher.utter_message(**render.national_route(store.national(str(asked))))
+            return []
         area = current_area(store, tracker)
         last = store.item(str(tracker.get_slot("last_item"))) if tracker.get_slot("last_item") else None
         ranked = topics.with_last_topic(topic_ranker().rank(text), last.topic if last else None, text)

@@ -129,13 +129,32 @@ def national_route(route: Route) -> Message:
 # "not 999", "isn't a 999 thing", "non-999": the emergency route named to be ruled out.
 _RULED_OUT = re.compile(r"(?:\bnot|\bno|\bnon|n't)(?:\s+(?:a|an|really|quite))?[\s-]*$", re.IGNORECASE)
 _POLICE = re.compile(r"\b(?:police|cops?|officers?|pcs?)\b", re.IGNORECASE)
+# "if it's not an emergency", "non urgent", "nobody is in danger right now": not a 999 matter.
+_NOT_URGENT = re.compile(
+    r"\b(?:not|isn'?t|non)[\s-]+(?:an?\s+)?(?:emergency|urgent|immediate|happening\s+(?:right\s+)?now)\b"
+    r"|\b(?:no\s?(?:one|body)|nobody)\s+(?:is\s+|being\s+)?in\s+(?:immediate\s+)?danger\b",
+    re.IGNORECASE,
+)
+# Asking to get in touch with someone: "can I ring the NSPCC", "how do I report it to the police".
+_CONTACT = re.compile(
+    r"\b(?:ring|call|phone|contact|speak\s+to|talk\s+to|get\s+in\s+touch|tell(?!\s+me\b)|let\s+(?:\w+\s+){1,3}know"
+    r"|report(?:ing)?\s+(?:\w+\s+){0,2}to|(?:how|where|who|can|should)\s+(?:do|can|should|would)?\s*(?:i|we)\s+report"
+    r"|number|no\.?)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_to_contact(text: str) -> bool:
+    """Whether `text` asks how to get in touch with someone (to ring, tell, report to)."""
+    return bool(_CONTACT.search(text))
 
 
 def route_asked(lexicon: Lexicon, latest: Mapping[str, Any]) -> str | None:
     """The route key the parsed message `latest` asks for, from its spaCy `route` entities.
 
     An emergency route ruled out ("police number that's not 999") asks for the police's
-    non-emergency number when the police are named, and for no route otherwise."""
+    non-emergency number when the police are named, and for no route otherwise; so do the
+    police named with no route but something not urgent ("nobody is in danger right now")."""
     text = str(latest.get("text") or "")
     for entity in latest.get("entities") or []:
         if entity.get("entity") != "route":
@@ -148,6 +167,8 @@ def route_asked(lexicon: Lexicon, latest: Mapping[str, Any]) -> str | None:
             continue
         if target is not None:
             return target
+    if _POLICE.search(text) and _NOT_URGENT.search(text):  # "how do I tell the police if it's not an emergency"
+        return "non_emergency"
     return None
 
 

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = ["INTENT", "OFFER", "SURE", "RankedTopic", "TopicRanker", "describes_more", "is_sure", "nlu_training_data", "offered",
-           "documents", "question_part", "ranker_for", "refers_back", "vectors_path", "with_last_topic", "write_vectors"]
+           "documents", "question_part", "ranked_part", "ranker_for", "refers_back", "vectors_path", "with_last_topic", "write_vectors"]
 
 # The NLU intent of a question about neglect, whose topic this module finds.
 INTENT = "ask_question"
@@ -108,6 +108,14 @@ def question_part(text: str) -> str:
     """The sentences of `text` that ask something, when it also says other things."""
     asking = asked_sentences(text)
     return " ".join(asking) if asking and len(asking) < len(sentences(text)) else text
+
+
+def ranked_part(text: str) -> str:
+    """What the topic is read from: the question part, or the whole message when its
+    question only points back at what was told ("lots of little things, none serious on
+    their own. how do i think about that?")."""
+    asked = question_part(text)
+    return text if asked != text and refers_back(asked) else asked
 
 
 def describes_more(text: str) -> bool:
@@ -197,7 +205,7 @@ class TopicRanker:
         """Whether `text` has a word, other than a stop word, that some topic's questions use.
         The classifier always ranks every topic, even for "qwxz plorb" or the weather:
         only a message with such a word gets topics offered without the NLU's say-so."""
-        return any(w in self._vocabulary for w in self._analyse(question_part(text)))
+        return any(w in self._vocabulary for w in self._analyse(ranked_part(text)))
 
     def likely(self, text: str, limit: int = 3) -> list[str]:
         """The topics worth offering as "did you mean" for `text` (perhaps none)."""
@@ -207,7 +215,7 @@ class TopicRanker:
 
     def rank(self, text: str, limit: int = 3) -> list[RankedTopic]:
         """The `limit` likeliest topics for `text`, best first."""
-        asked = question_part(text)
+        asked = ranked_part(text)
         probabilities = self._model.predict_proba([asked])[0]
         if self._meaning is not None and probabilities.max() < MEANING_BELOW:
             probabilities = (1 - MEANING_WEIGHT) * probabilities + MEANING_WEIGHT * self._meaning.scores(asked)

@@ -32,3 +32,25 @@ def parsed(text: str, *phrases: str) -> dict:
 ])
 def test_the_route_asked_for(lexicon: Lexicon, text: str, phrases: tuple[str, ...], route: str | None) -> None:
     assert render.route_asked(lexicon, parsed(text, *phrases)) == route
+
+
+@pytest.mark.parametrize(("text", "route"), [
+    ("how do i report to the police if its not an emergency", "non_emergency"),
+    ("letting the police know, nobody is in danger right now", "non_emergency"),
+    ("it's not urgent, who do I ring", None),  # no police named: the area's front door, asked by the contacts
+    ("the police came round, not an emergency though", "non_emergency"),
+])
+def test_the_police_named_with_nothing_urgent_ask_for_101(lexicon: Lexicon, text: str, route: str | None) -> None:
+    assert render.route_asked(lexicon, parsed(text)) == route
+
+
+@pytest.mark.parametrize(("text", "contact"), [
+    ("Can I ring the NSPCC", True),
+    ("report neglect to police non urgent", True),
+    ("want to let the police know about it", True),
+    ("nspcc phone no", True),
+    ("what did the NSPCC report say", False),
+    ("tell me about the NSPCC's research", False),
+])
+def test_asking_to_get_in_touch(text: str, contact: bool) -> None:
+    assert render.asks_to_contact(text) is contact

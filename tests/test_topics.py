@@ -25,6 +25,7 @@ from bot.topics import (
     is_sure,
     nlu_training_data,
     question_part,
+    ranked_part,
     refers_back,
     with_last_topic,
 )
@@ -75,6 +76,14 @@ def test_a_case_with_a_question_is_ranked_on_its_question(ranker: TopicRanker) -
     assert question_part(text) == "What should I look for on a home visit?"
     assert describes_more(text)
     assert ranker.rank(text)[0].topic == "home_visits"
+
+
+def test_a_question_pointing_back_at_the_case_is_ranked_with_it() -> None:
+    text = "He's 14 and the parents say he can cook for himself. Is that neglect at his age?"
+    assert ranked_part(text) == text
+    assert describes_more(text)  # the case is still offered the "am I worried?" questions
+    plain = "Family on a low income. What should I look for on a home visit?"
+    assert ranked_part(plain) == "What should I look for on a home visit?"
 
 
 def test_a_plain_question_is_all_question() -> None:
