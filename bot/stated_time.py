@@ -5,7 +5,9 @@ team otherwise. A practitioner planning ahead, or asking for a colleague,
 says the time they mean; `stated_time` reads it so that the route is the one
 for that time, and the reply says which time it used. What is not said is
 taken from `now`: a day alone keeps the hour of `now` unless a part of the day
-is given ("Friday afternoon"), a time alone is today's. A day already past
+is given ("Friday afternoon"), a time alone is today's. An hour from 1 to 7 with
+no am or pm after "after", "past", "gone" or "before" ("friday after 4") is
+read as the afternoon or evening one, just after or just before it. A day already past
 this week is the next one. Bank holidays are not read: the areas' office hours
 do not know them (their notes say so), so the reply for "now" is given and the
 note shows.
@@ -45,6 +47,11 @@ _CLOCK = re.compile(
     r"\b(?:at\s+)?(?P<hour>[01]?\d|2[0-3])(?:[:.](?P<minute>[0-5]\d))?\s*(?P<half>am|pm|a\.m\.|p\.m\.)(?![a-z])"
     r"|\b(?P<hour24>[01]?\d|2[0-3])[:.](?P<minute24>[0-5]\d)\b"
     r"|\b(?P<word>midday|noon)\b"
+    # "after 4", "before 5", "gone 6": an hour of the afternoon or evening, said without pm
+    # ("at 7" is left alone: it may as well be the morning)
+    r"|\b(?P<edge>after|past|gone|before)\s+(?P<bare>[1-7])(?![\w:.])"
+    r"(?!\s+(?:years?|yrs?|weeks?|wks?|months?|days?|hours?|hrs?|mins?|minutes?|times?|kids|children|siblings"
+    r"|people|visits|referrals|of|x)\b)"
 )
 
 
@@ -72,6 +79,12 @@ def _clock(text: str) -> tuple[int, int, str] | None:
         return None
     if match.group("word"):
         return 12, 0, match.group(0)
+    if match.group("bare") is not None:
+        # In a working day "after 4" is 4pm; just after it, as "before 5" is just before 5pm.
+        hour, edge = int(match.group("bare")) + 12, match.group("edge")
+        if edge in ("after", "past", "gone"):
+            return hour, 1, match.group(0)
+        return hour - 1, 59, match.group(0)  # before
     if match.group("hour24") is not None:
         return int(match.group("hour24")), int(match.group("minute24")), match.group(0)
     hour, minute = int(match.group("hour")), int(match.group("minute") or 0)

@@ -123,3 +123,8 @@ def test_a_doubtful_emergency_gives_way_before_the_other_readings() -> None:
     assert read_with_alarm("is it 101 for the police if nobody is in danger right now", doubtful) == "ask_question"
     assert read_with_alarm("he's not breathing and mum won't wake up", doubtful) == "emergency"
     assert read_with_alarm("get here now", [("emergency", 0.9), ("greet", 0.05)]) == "emergency"
+
+
+def test_a_request_for_a_number_is_no_farewell() -> None:
+    assert read("night time social care number", [("goodbye", 0.69), ("out_of_scope", 0.13)]) == "nlu_fallback"
+    assert read("good night, that's me done", [("goodbye", 0.69), ("thank", 0.2)]) == "goodbye"

@@ -14,7 +14,9 @@ classifier then also gives them to messages that do not:
   symptoms and medicines, and was given to "lots of little things, none serious on
   their own. how do i think about that?";
 - `ask_guide` (a one-minute guide) was learnt from guides, briefings and documents
-  asked for, and was given to "report neglect to police non urgent".
+  asked for, and was given to "report neglect to police non urgent";
+- `goodbye` was learnt from farewells ("good night", "I'm off now"), none of them a
+  question or a request to get in touch, and was given to "night time social care number".
 
 And the general `out_of_scope` ("outside what I can help with") is never right for
 a message that names a route or a term of the guidance ("whats 101 for").
@@ -40,10 +42,12 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.answers import looks_like_a_question
 from bot.components.emergency import EMERGENCY_INTENT, EmergencyOverride
 from bot.escalation import names_a_disagreement
 from bot.knowledge.snapshot import snapshot
 from bot.out_of_scope import names_a_medical_matter, names_an_adult
+from bot.render import asks_to_contact
 
 FALLBACK = "nlu_fallback"
 # What a guide is asked for by: its kind, or "the ... report" (not "report it to ...").
@@ -67,6 +71,11 @@ def _text(predicate: Callable[[str], bool]) -> Callable[[Message], bool]:
     return lambda message: predicate(str(message.get(TEXT) or ""))
 
 
+def takes_leave(text: str) -> bool:
+    """Whether `text` can be a farewell: it asks nothing, and asks for no one to ring."""
+    return not (looks_like_a_question(text) or asks_to_contact(text))
+
+
 def _names_nothing_of_ours(message: Message) -> bool:
     return not any(e.get("entity") in OURS for e in message.get(ENTITIES) or [])
 
@@ -77,6 +86,7 @@ EVIDENCE: dict[str, Callable[[Message], bool]] = {
     "ask_escalation": _text(names_a_disagreement),
     "out_of_scope_medical": _text(names_a_medical_matter),
     "ask_guide": _text(names_a_document),
+    "goodbye": _text(takes_leave),
     "out_of_scope": _names_nothing_of_ours,
 }
 

@@ -1,11 +1,11 @@
-"""A request for medical advice on a named illness is a medical question (bot/components/medical_question.py)."""
+"""A subject only one intent covers takes that intent (bot/components/named_subject.py)."""
 from __future__ import annotations
 
 import pytest
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.medical_question import MedicalQuestion
+from bot.components.named_subject import NamedSubject
 from bot.out_of_scope import asks_medical_advice
 
 
@@ -13,7 +13,7 @@ def intent_after(text: str, intent: str) -> str:
     message = Message(data={TEXT: text})
     message.set(INTENT, {"name": intent, "confidence": 0.6})
     message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 0.6}])
-    return MedicalQuestion().process([message])[0].get(INTENT)["name"]
+    return NamedSubject().process([message])[0].get(INTENT)["name"]
 
 
 @pytest.mark.parametrize(("text", "classified"), [
@@ -38,3 +38,10 @@ def test_advice_on_a_named_illness_is_a_medical_question(text: str, classified: 
 ])
 def test_anything_about_a_childs_care_keeps_its_intent(text: str, classified: str) -> None:
     assert intent_after(text, classified) == classified
+
+
+@pytest.mark.parametrize("text", ["how do i contact the lado in kingston", "what does a LADO do?",
+                                  "is it the local authority designated officer I need"])
+def test_the_lado_named_is_an_allegation(text: str) -> None:
+    assert intent_after(text, "ask_contact") == "out_of_scope_allegation"
+    assert intent_after(text, "start_triage") == "start_triage"  # a case told beside it keeps the triage

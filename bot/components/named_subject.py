@@ -1,0 +1,79 @@
+"""A Rasa NLU component: a message that names a subject only one intent covers takes that intent.
+
+Some subjects are plain from a few words, and the classifier, which met them in
+few examples, reads them as a question on the guidance, a contact or a doubt:
+
+- a request for advice on an illness or a symptom by name, with nothing of a
+  child's care in it ("how do you treat impetigo", "what are the symptoms of
+  scarlet fever"; bot/out_of_scope.py `asks_medical_advice`, not "untreated
+  impetigo, is that neglect?") is `out_of_scope_medical`: the GP, NHS 111, or 999
+  if a life is at risk;
+- the LADO named ("how do I contact the lado in coventry") is
+  `out_of_scope_allegation`: a concern about someone who works with children, with
+  the area's LADO route where one is sourced, its front door otherwise.
+
+Runs after the description and the explicit question, and before
+EmergencyOverride, which has the last word ("he's having a seizure and not
+breathing" is still 999).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.answers import looks_like_a_question
+from bot.components.ranking import promote
+from bot.out_of_scope import asks_medical_advice
+
+# What such a message is read as, and is not: a question on the guidance, a guide, a contact, a doubt.
+READ_AS_A_QUESTION = frozenset({"ask_question", "ask_guide", "ask_contact", "nlu_fallback", "out_of_scope"})
+_LADO = re.compile(r"\b(?:lado|local\s+authority\s+designated\s+officers?)\b", re.IGNORECASE)
+
+
+def _medical(text: str) -> bool:
+    return (looks_like_a_question(text) or len(text.split()) <= 8) and asks_medical_advice(text)
+
+
+def names_the_lado(text: str) -> bool:
+    """Whether `text` names the Local Authority Designated Officer."""
+    return bool(_LADO.search(text))
+
+
+# Each intent, and what a message must name to take it.
+CLAIMS: dict[str, Callable[[str], bool]] = {
+    "out_of_scope_medical": _medical,
+    "out_of_scope_allegation": names_the_lado,
+}
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class NamedSubject(GraphComponent):
+    """Sets the intent of a subject named, for a message read as a question, a contact or a doubt."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> NamedSubject:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text: str | None = message.get(TEXT)
+            intent = (message.get(INTENT) or {}).get("name")
+            if not text or text.startswith("/") or intent not in READ_AS_A_QUESTION:
+                continue
+            claimed = next((name for name, names_it in CLAIMS.items() if names_it(text)), None)
+            if claimed is not None:
+                promote(message, claimed)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
