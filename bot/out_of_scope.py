@@ -109,6 +109,54 @@ def asks_medical_advice(text: str) -> bool:
     return bool(_ILLNESS.search(text) and _MEDICAL_ASK.search(text) and not _CARE.search(text))
 
 
+# Words only an adult-safeguarding concern uses, and the words of a child beside them.
+_ONLY_ADULT = re.compile(
+    r"\b(?:self[\s-]?neglect\w*|elderly|older\s+(?:person|people|man|men|woman|women|adults?|lady|gentleman)"
+    r"|pensioners?|dementia|alzheimer'?s|care\s+homes?|nursing\s+homes?|vulnerable\s+adults?|adult\s+social\s+care"
+    r"|adult\s+safeguarding)\b",
+    re.IGNORECASE,
+)
+_A_CHILD = re.compile(
+    r"\b(?:child\w*|kids?|bab(?:y|ies)|toddlers?|infants?|newborns?|pupils?|boys?|girls?|teen\w*|sons?|daughters?"
+    r"|grand(?:son|daughter|child|children|kids?)s?|young\s+(?:person|people|carers?)|students?|minors?|under\s?18s?"
+    r"|(?:[1-9]|1[0-7])\s*-?\s*(?:years?|yrs?|months?|weeks?)[\s-]*old|(?:[1-9]|1[0-7])\s*yo)\b",
+    re.IGNORECASE,
+)
+# Someone who works with children, paid or as a volunteer: who an allegation is about.
+_WORKER = (r"(?:teachers?|teaching\s+assistants?|tas?|coach(?:es)?|caretakers?|practitioners?|staff|staff\s+members?"
+           r"|members?\s+of\s+staff|colleagues?|assistants?|\w*\s?workers?|foster\s+carers?|volunteers?|childminders?"
+           r"|\w*\s?leaders?|professionals?|nurses?|dinner\s+lad(?:y|ies)|tutors?|supervisors?|instructors?"
+           r"|employees?|nannies|nanny|au\s+pairs?|babysitters?)")
+_A_WORKER = re.compile(
+    rf"\b(?:{_WORKER}|lado|designated\s+officers?|my\s+team|whistleblow\w*|position\s+of\s+trust"
+    r"|allegations?|alleged|accused|complain\w*)\b",
+    re.IGNORECASE,
+)
+# A concern told about such a person: "worried about a childminder who...", "concern about a teacher".
+_ABOUT_A_WORKER = re.compile(
+    r"\b(?:worr\w*|concern\w*|uneasy|allegations?|complaints?|complain\w*)\s+(?:about|against|regarding|over)\s+"
+    rf"(?:(?:a|an|the|my|our|one\s+of\s+(?:our|the|my))\s+)?(?:\w+\s+)?{_WORKER}\b",
+    re.IGNORECASE,
+)
+
+
+def speaks_of_an_adult_only(text: str) -> bool:
+    """Whether `text` is about an adult at risk, in words only such a concern uses ("self neglect
+    in an older person"), with no child in it."""
+    return bool(_ONLY_ADULT.search(text)) and not _A_CHILD.search(text)
+
+
+def names_a_worker(text: str) -> bool:
+    """Whether `text` names someone who works with children, or an allegation or the LADO."""
+    return bool(_A_WORKER.search(text))
+
+
+def concern_about_a_worker(text: str) -> bool:
+    """Whether `text` tells a worry about someone who works with children ("worried about a
+    childminder who leaves the kids unsupervised"): an allegation, not the triage."""
+    return bool(_ABOUT_A_WORKER.search(text))
+
+
 def names_an_adult(text: str) -> bool:
     """Whether `text` says who an adult-safeguarding concern would be about."""
     return bool(_ADULT.search(text))

@@ -44,4 +44,21 @@ def test_anything_about_a_childs_care_keeps_its_intent(text: str, classified: st
                                   "is it the local authority designated officer I need"])
 def test_the_lado_named_is_an_allegation(text: str) -> None:
     assert intent_after(text, "ask_contact") == "out_of_scope_allegation"
-    assert intent_after(text, "start_triage") == "start_triage"  # a case told beside it keeps the triage
+
+
+
+@pytest.mark.parametrize("text", ["worried about a childminder who shouts at the babies",
+                                  "concern about one of our nursery staff leaving a toddler to cry"])
+def test_a_worry_about_someone_who_works_with_children_is_an_allegation(text: str) -> None:
+    assert intent_after(text, "start_triage") == "out_of_scope_allegation"
+
+
+@pytest.mark.parametrize(("text", "classified", "read"), [
+    ("self neglect in an older man, who do I tell", "ask_question", "out_of_scope_adult"),
+    ("elderly neighbour with dementia isn't eating", "start_triage", "out_of_scope_adult"),
+    ("grandma has dementia and looks after the kids", "start_triage", "start_triage"),  # a child in it
+    ("carers allowance for my elderly dad", "out_of_scope", "out_of_scope"),
+    ("I'm a childminder and worried about a boy I look after", "start_triage", "start_triage"),
+])
+def test_an_adult_only_concern_is_for_adult_social_care(text: str, classified: str, read: str) -> None:
+    assert intent_after(text, classified) == read

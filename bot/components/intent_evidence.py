@@ -15,6 +15,8 @@ classifier then also gives them to messages that do not:
   their own. how do i think about that?";
 - `ask_guide` (a one-minute guide) was learnt from guides, briefings and documents
   asked for, and was given to "report neglect to police non urgent";
+- `out_of_scope_allegation` (the LADO) was learnt from teachers, coaches, staff and
+  volunteers, and was given to "partner of the mother living at the address";
 - `goodbye` was learnt from farewells ("good night", "I'm off now"), none of them a
   question or a request to get in touch, and was given to "night time social care number".
 
@@ -46,7 +48,7 @@ from bot.answers import looks_like_a_question
 from bot.components.emergency import EMERGENCY_INTENT, EmergencyOverride
 from bot.escalation import names_a_disagreement
 from bot.knowledge.snapshot import snapshot
-from bot.out_of_scope import names_a_medical_matter, names_an_adult
+from bot.out_of_scope import names_a_medical_matter, names_a_worker, names_an_adult
 from bot.render import asks_to_contact
 
 FALLBACK = "nlu_fallback"
@@ -85,6 +87,7 @@ EVIDENCE: dict[str, Callable[[Message], bool]] = {
     "out_of_scope_adult": _text(names_an_adult),
     "ask_escalation": _text(names_a_disagreement),
     "out_of_scope_medical": _text(names_a_medical_matter),
+    "out_of_scope_allegation": _text(names_a_worker),
     "ask_guide": _text(names_a_document),
     "goodbye": _text(takes_leave),
     "out_of_scope": _names_nothing_of_ours,

@@ -8,9 +8,14 @@ few examples, reads them as a question on the guidance, a contact or a doubt:
   scarlet fever"; bot/out_of_scope.py `asks_medical_advice`, not "untreated
   impetigo, is that neglect?") is `out_of_scope_medical`: the GP, NHS 111, or 999
   if a life is at risk;
-- the LADO named ("how do I contact the lado in coventry") is
-  `out_of_scope_allegation`: a concern about someone who works with children, with
-  the area's LADO route where one is sourced, its front door otherwise.
+- the LADO named ("how do I contact the lado in coventry"), or a worry told about
+  someone who works with children ("worried about a childminder who leaves the kids
+  unsupervised"), is `out_of_scope_allegation`, with the area's LADO route where one is
+  sourced, its front door otherwise; such a worry is never the triage's;
+- an adult at risk, in words only such a concern uses and with no child in it ("self
+  neglect in an older person who do i tell"), is `out_of_scope_adult`: adult social care.
+  A message the classifier read as out of scope keeps that ("carers allowance for my
+  elderly dad").
 
 Runs after the description and the explicit question, and before
 EmergencyOverride, which has the last word ("he's having a seizure and not
@@ -32,10 +37,12 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.answers import looks_like_a_question
 from bot.components.ranking import promote
-from bot.out_of_scope import asks_medical_advice
+from bot.out_of_scope import asks_medical_advice, concern_about_a_worker, speaks_of_an_adult_only
 
 # What such a message is read as, and is not: a question on the guidance, a guide, a contact, a doubt.
 READ_AS_A_QUESTION = frozenset({"ask_question", "ask_guide", "ask_contact", "nlu_fallback", "out_of_scope"})
+# ...or, for what the triage is not for, the triage's start or an answer.
+READ_AS_A_CASE = READ_AS_A_QUESTION | {"start_triage", "inform"}
 _LADO = re.compile(r"\b(?:lado|local\s+authority\s+designated\s+officers?)\b", re.IGNORECASE)
 
 
@@ -48,11 +55,17 @@ def names_the_lado(text: str) -> bool:
     return bool(_LADO.search(text))
 
 
-# Each intent, and what a message must name to take it.
-CLAIMS: dict[str, Callable[[str], bool]] = {
-    "out_of_scope_medical": _medical,
-    "out_of_scope_allegation": names_the_lado,
-}
+def _allegation(text: str) -> bool:
+    return names_the_lado(text) or concern_about_a_worker(text)
+
+
+# Each intent, what a message must name to take it, and the readings it replaces.
+CLAIMS: tuple[tuple[str, Callable[[str], bool], frozenset[str]], ...] = (
+    ("out_of_scope_medical", _medical, READ_AS_A_QUESTION),
+    ("out_of_scope_allegation", names_the_lado, READ_AS_A_QUESTION),
+    ("out_of_scope_allegation", _allegation, READ_AS_A_CASE - {"out_of_scope"}),
+    ("out_of_scope_adult", speaks_of_an_adult_only, READ_AS_A_CASE - {"out_of_scope"}),
+)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -68,9 +81,9 @@ class NamedSubject(GraphComponent):
         for message in messages:
             text: str | None = message.get(TEXT)
             intent = (message.get(INTENT) or {}).get("name")
-            if not text or text.startswith("/") or intent not in READ_AS_A_QUESTION:
+            if not text or text.startswith("/"):
                 continue
-            claimed = next((name for name, names_it in CLAIMS.items() if names_it(text)), None)
+            claimed = next((name for name, names_it, replaced in CLAIMS if intent in replaced and names_it(text)), None)
             if claimed is not None:
                 promote(message, claimed)
         return messages
