@@ -29,6 +29,11 @@ REDACTED = re.compile(r"\[[a-z ]+\]")
 _OWN_FAMILY = re.compile(
     r"\bmy\s+(?:mum|mom|mam|mummy|dad|daddy|step\s?(?:mum|dad)|nan|nana|nanna|gran|granny|grandma|grandad|"
     r"grandpa|brothers?|sisters?|siblings?|parents|foster\s+(?:mum|dad|carers?))\b", re.IGNORECASE)
+# Nobody caring for the writer: "no one washes my clothes", "nobody makes me tea".
+_NOBODY_FOR_ME = re.compile(
+    r"\b(?:no\s?one|nobody|no\s+body)\s+(?:ever\s+|really\s+|at\s+home\s+)?(?:wash(?:es)?|feeds?|cooks?|makes?|buys?"
+    r"|looks?\s+after|cares?\s+(?:for|about)|picks?|takes?|gets?|helps?|brushes|does)\s+(?:me|my)\b",
+    re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(?:i|me|im|i'm|myself)\b", re.IGNORECASE)
 _OWN_AGE = re.compile(r"\b(?:i'?m|i am)\s+(?:[5-9]|1[0-7])\b(?!\s*(?:weeks?|months?|days?|mins?|minutes?))"
                       r"|\b(?:i'?m|i am)\s+in\s+year\s+\d{1,2}\b", re.IGNORECASE)
@@ -166,7 +171,8 @@ def sounds_like_a_child(text: str) -> bool:
     """Whether `text` reads as a child writing about their own home, not a practitioner."""
     if _PRACTITIONER.search(text):
         return False
-    return bool(_OWN_AGE.search(text) or (_OWN_FAMILY.search(text) and _FIRST_PERSON.search(text)))
+    return bool(_OWN_AGE.search(text) or _NOBODY_FOR_ME.search(text)
+                or (_OWN_FAMILY.search(text) and _FIRST_PERSON.search(text)))
 
 
 def fill(text: str, national: Mapping[str, Route]) -> str:

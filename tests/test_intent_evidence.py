@@ -128,3 +128,8 @@ def test_a_doubtful_emergency_gives_way_before_the_other_readings() -> None:
 def test_a_request_for_a_number_is_no_farewell() -> None:
     assert read("night time social care number", [("goodbye", 0.69), ("out_of_scope", 0.13)]) == "nlu_fallback"
     assert read("good night, that's me done", [("goodbye", 0.69), ("thank", 0.2)]) == "goodbye"
+
+
+def test_a_question_about_a_role_is_not_about_the_assistant() -> None:
+    assert read("what is a HV supposed to do", [("bot_capabilities", 0.5), ("ask_question", 0.4)]) == "ask_question"
+    assert read("so what can this do", [("bot_capabilities", 0.5), ("ask_question", 0.4)]) == "bot_capabilities"

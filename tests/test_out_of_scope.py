@@ -141,6 +141,10 @@ def test_english_with_typos_and_jargon_is_not_another_language(text: str, englis
     ("the boy in my class is always hungry", False),
     ("im 8 months into the case and mum still won't engage", False),
     ("my mum is a childminder", False),  # no first person beyond "my": an adult's aside, not a child's home
+    ("nobody makes me any breakfast and im always hungry at school", True),
+    ("no one ever picks me up after school", True),
+    ("nobody listens to me at the MASH", False),  # a practitioner's complaint
+    ("no one at the school took my referral seriously", False),
 ])
 def test_a_child_writing_about_their_own_home(text: str, child: bool) -> None:
     assert sounds_like_a_child(text) is child

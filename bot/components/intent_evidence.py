@@ -17,6 +17,8 @@ classifier then also gives them to messages that do not:
   asked for, and was given to "report neglect to police non urgent";
 - `out_of_scope_allegation` (the LADO) was learnt from teachers, coaches, staff and
   volunteers, and was given to "partner of the mother living at the address";
+- `bot_capabilities` (what the assistant can do) was learnt from questions put to it
+  ("what can you do", "how does this work"), and was given to "what is a HV supposed to do";
 - `goodbye` was learnt from farewells ("good night", "I'm off now"), none of them a
   question or a request to get in touch, and was given to "night time social care number".
 
@@ -60,6 +62,12 @@ _DOCUMENT = re.compile(
     r"|someone|if|when|what|who)\b)",
     re.IGNORECASE,
 )
+# What a question about the assistant itself speaks of: "you", "this", the bot, its options.
+_THE_ASSISTANT = re.compile(
+    r"\b(?:you|your|you'?re|u|this|it|here|bot|chatbot|assistant|app|tool|thing|chat|options?|menu|commands?"
+    r"|help|instructions?|start(?:ed)?|features?|person|ai|lost|purpose|overview|ask|things)\b",
+    re.IGNORECASE,
+)
 # The entities (from the spaCy ruler, knowledge/lexicon.yml) that name something the assistant covers.
 OURS = frozenset({"route", "term"})
 
@@ -71,6 +79,11 @@ def names_a_document(text: str) -> bool:
 
 def _text(predicate: Callable[[str], bool]) -> Callable[[Message], bool]:
     return lambda message: predicate(str(message.get(TEXT) or ""))
+
+
+def speaks_of_the_assistant(text: str) -> bool:
+    """Whether `text` can be a question about the assistant: it speaks to it or of it."""
+    return bool(_THE_ASSISTANT.search(text))
 
 
 def takes_leave(text: str) -> bool:
@@ -90,6 +103,7 @@ EVIDENCE: dict[str, Callable[[Message], bool]] = {
     "out_of_scope_allegation": _text(names_a_worker),
     "ask_guide": _text(names_a_document),
     "goodbye": _text(takes_leave),
+    "bot_capabilities": _text(speaks_of_the_assistant),
     "out_of_scope": _names_nothing_of_ours,
 }
 
