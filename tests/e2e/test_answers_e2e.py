@@ -1,8 +1,9 @@
 """Answer accuracy on held-out questions, end to end: the right knowledge topic or route.
 
 Each phrasing of tests/nlu/heldout_answers.yml (written from knowledge/ alone by a
-helper who had not read the training data) and tests/nlu/heldout_topics.yml (the
-topic questions of the first held-out split) is the first message of a fresh
+helper who had not read the training data), tests/nlu/heldout_topics.yml (the
+topic questions of the first held-out split) and tests/nlu/heldout_answers_fresh.yml
+(written later the same way, its misses never read) is the first message of a fresh
 conversation with the running assistant. Its replies are read back as what was
 answered, and compared with the label:
 
@@ -15,7 +16,7 @@ answered, and compared with the label:
 - `out_of_scope:<id>`: that route's reply; `emergency`: 999 first.
 
 A "did you mean" is counted wrong: top-1 accuracy. The figures, per label, go to
-tests/artifacts/answer_accuracy.txt; the README quotes them.
+tests/artifacts/answer_accuracy.txt, per label and per set; the README quotes them.
 """
 from __future__ import annotations
 
@@ -32,20 +33,27 @@ from tests.e2e.chat import Conversation
 from bot.paths import KNOWLEDGE_DB, ROOT
 
 HELD_OUT = (ROOT / "tests" / "nlu" / "heldout_answers.yml", ROOT / "tests" / "nlu" / "heldout_topics.yml")
+# Written after the last change chosen by reading the misses of the sets above, by a writer
+# who had read neither them nor the training data nor the code: its figure is the one no
+# change was fitted to.
+FRESH = ROOT / "tests" / "nlu" / "heldout_answers_fresh.yml"
 REPORT = ROOT / "tests" / "artifacts" / "answer_accuracy.txt"
-# The build fails below this top-1 accuracy. Measured 0.882 (547 of 620) on 2026-12-02
-# when it was set (0.844 the day before); the issue's target is 0.92, not reached yet.
-# The model and the ranker are deterministic, so the floor sits just under the
-# measurement: a change that costs more than about 14 of the 620 answers fails the build.
-FLOOR = 0.86
+# The build fails below these top-1 accuracies. Measured on 2026-12-02 (second session):
+# 710/780 = 0.910 over all three sets, of which the two sets whose misses were read while
+# changing the assistant give 571/620 = 0.921, and the fresh set, whose misses nobody read,
+# 139/160 = 0.869 (the issue's target, 0.92, is not reached on it). The model and the ranker
+# are deterministic, so each floor sits just under its measurement: a change that costs more
+# than about 15 answers in all, or 3 of the fresh set, fails the build.
+FLOOR = 0.89
+FRESH_FLOOR = 0.85
 NATIONAL = {"nspcc": "0808 800 5000", "non_emergency": "101"}
 LOCAL = ("front_door", "out_of_hours", "early_help", "escalation")
 
 
 def rows() -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
-    for path in HELD_OUT:
-        found += yaml.safe_load(path.read_text(encoding="utf-8"))["answers"]
+    for path in (*HELD_OUT, FRESH):
+        found += [{**row, "set": path.stem} for row in yaml.safe_load(path.read_text(encoding="utf-8"))["answers"]]
     return found
 
 
@@ -113,15 +121,21 @@ def test_answer_accuracy_on_held_out_questions(assistant, store: KnowledgeStore)
         chat = Conversation(assistant)
         replies = chat.say(row["text"])
         label = row["expect"].split(":")[0] if not row["expect"].startswith("topic") else "topic"
-        total[label] += 1
+        for key in (label, f"set {row['set']}"):
+            total[key] += 1
         if is_right(store, row, replies):
-            right[label] += 1
+            for key in (label, f"set {row['set']}"):
+                right[key] += 1
         else:
             first = (replies[0].get("text") or "").split("\n")[0][:90] if replies else "(no reply)"
             wrong.append(f"{row['expect']:40} {row['text'][:90]!r}\n    -> {first}")
-    accuracy = sum(right.values()) / sum(total.values())
-    lines = [f"top-1 answer accuracy: {sum(right.values())}/{sum(total.values())} = {accuracy:.3f}"]
-    lines += [f"  {label:14} {right[label]}/{total[label]} = {right[label] / total[label]:.3f}" for label in sorted(total)]
+    labels = [key for key in total if not key.startswith("set ")]
+    all_right, all_total = sum(right[k] for k in labels), sum(total[k] for k in labels)
+    accuracy = all_right / all_total
+    fresh = right[f"set {FRESH.stem}"] / total[f"set {FRESH.stem}"]
+    lines = [f"top-1 answer accuracy: {all_right}/{all_total} = {accuracy:.3f}"]
+    lines += [f"  {key:32} {right[key]}/{total[key]} = {right[key] / total[key]:.3f}" for key in sorted(total)]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(lines + ["", "wrong:"] + wrong) + "\n", encoding="utf-8")
     assert accuracy >= FLOOR, "\n".join(lines + wrong[:40])
+    assert fresh >= FRESH_FLOOR, "\n".join(lines + wrong[:40])
