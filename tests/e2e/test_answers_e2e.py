@@ -15,7 +15,7 @@ answered, and compared with the label:
   "which area?" for a local route;
 - `out_of_scope:<id>`: that route's reply; `emergency`: 999 first.
 
-A "did you mean" is counted wrong: top-1 accuracy. The figures, per label, go to
+A "did you mean" is counted wrong: top-1 accuracy. The figures go to
 tests/artifacts/answer_accuracy.txt, per label and per set; the README quotes them.
 """
 from __future__ import annotations
