@@ -13,11 +13,12 @@ from bot.out_of_scope import names_a_medical_matter, names_an_adult
 from tests.test_nlu_data import HELDOUT_FILES, TRAINING_DIR, TRAINING_FILES, read_nlu_file
 
 
-def read(text: str, ranking: list[tuple[str, float]], entities: list[dict[str, str]] | None = None) -> str:
+def read(text: str, ranking: list[tuple[str, float]], entities: list[dict[str, str]] | None = None,
+         evidence: IntentEvidence | None = None) -> str:
     message = Message({TEXT: text, ENTITIES: entities or []})
     message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]})
     message.set(INTENT_RANKING_KEY, [{"name": n, "confidence": c} for n, c in ranking])
-    IntentEvidence(0.3).process([message])
+    (evidence or IntentEvidence(0.3)).process([message])
     return str(message.get(INTENT)["name"])
 
 
@@ -113,11 +114,7 @@ def test_a_doubtful_emergency_gives_way_before_the_other_readings() -> None:
     evidence = IntentEvidence(0.3, EmergencyOverride(snapshot().emergency).is_an_alarm)
 
     def read_with_alarm(text: str, ranking: list[tuple[str, float]]) -> str:
-        message = Message({TEXT: text, ENTITIES: []})
-        message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]})
-        message.set(INTENT_RANKING_KEY, [{"name": n, "confidence": c} for n, c in ranking])
-        evidence.process([message])
-        return str(message.get(INTENT)["name"])
+        return read(text, ranking, evidence=evidence)
 
     doubtful = [("emergency", 0.5), ("out_of_scope_medical", 0.35), ("ask_question", 0.32)]
     assert read_with_alarm("is it 101 for the police if nobody is in danger right now", doubtful) == "ask_question"
