@@ -7,9 +7,8 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.emergency import EmergencyOverride
 from bot.components.intent_evidence import EVIDENCE, IntentEvidence, names_a_document
-from bot.escalation import names_a_disagreement
 from bot.knowledge.snapshot import snapshot
-from bot.out_of_scope import names_a_medical_matter, names_an_adult
+from bot.out_of_scope import names_an_adult
 from tests.test_nlu_data import HELDOUT_FILES, TRAINING_DIR, TRAINING_FILES, read_nlu_file
 
 
@@ -50,21 +49,21 @@ def test_other_intents_and_button_payloads_are_left_alone() -> None:
     assert read("/out_of_scope_adult", [("out_of_scope_adult", 1.0)]) == "out_of_scope_adult"
 
 
-@pytest.mark.parametrize("text", [
-    "the MASH knocked my referral back twice",
-    "they are closing the case and nothing is different",
-    "I think the threshold decision was wrong",
-    "children's services aren't listening to me",
+@pytest.mark.parametrize(("intent", "text", "shown"), [
+    *(("ask_escalation", text, True) for text in [
+        "the MASH knocked my referral back twice",
+        "they are closing the case and nothing is different",
+        "I think the threshold decision was wrong",
+        "children's services aren't listening to me",
+    ]),
+    ("ask_escalation", "is it ok to share my worries with the health visitor", False),
+    *(("out_of_scope_medical", text, True)
+      for text in ["how much calpol for a 3 year old", "my knee is swollen", "is this rash serious"]),
+    ("out_of_scope_medical", "lots of little things, none serious on their own. how do i think about that?", False),
 ])
-def test_a_disagreement_keeps_the_escalation_navigator(text: str) -> None:
-    assert names_a_disagreement(text)
-    assert read(text, [("ask_escalation", 0.7), ("ask_question", 0.2)]) == "ask_escalation"
-
-
-def test_a_question_that_names_no_disagreement_is_not_escalation() -> None:
-    text = "is it ok to share my worries with the health visitor"
-    assert not names_a_disagreement(text)
-    assert read(text, [("ask_escalation", 0.45), ("ask_question", 0.4)]) == "ask_question"
+def test_a_narrow_intent_is_kept_only_when_its_subject_is_shown(intent: str, text: str, shown: bool) -> None:
+    assert EVIDENCE[intent](Message({TEXT: text, ENTITIES: []})) is shown
+    assert read(text, [(intent, 0.6), ("ask_question", 0.35)]) == (intent if shown else "ask_question")
 
 
 def test_every_phrasing_of_a_narrow_intent_shows_its_subject() -> None:
@@ -76,18 +75,6 @@ def test_every_phrasing_of_a_narrow_intent_shows_its_subject() -> None:
                if intent in EVIDENCE and not EVIDENCE[intent](Message({TEXT: text, ENTITIES: []}))]
     assert missing == []
     assert {intent for intent, _ in examples} >= set(EVIDENCE)
-
-
-@pytest.mark.parametrize("text", ["how much calpol for a 3 year old", "my knee is swollen", "is this rash serious"])
-def test_a_medical_message_keeps_the_medical_route(text: str) -> None:
-    assert names_a_medical_matter(text)
-    assert read(text, [("out_of_scope_medical", 0.6), ("ask_question", 0.3)]) == "out_of_scope_medical"
-
-
-def test_a_question_naming_nothing_medical_is_not_medical() -> None:
-    text = "lots of little things, none serious on their own. how do i think about that?"
-    assert not names_a_medical_matter(text)
-    assert read(text, [("out_of_scope_medical", 0.6), ("ask_question", 0.35)]) == "ask_question"
 
 
 @pytest.mark.parametrize(("text", "document"), [
