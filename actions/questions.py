@@ -72,7 +72,7 @@ class ActionAnswerQuestion(KnowledgeAction):
         last = store.item(str(tracker.get_slot("last_item"))) if tracker.get_slot("last_item") else None
         ranked = topics.with_last_topic(topic_ranker().rank(text), last.topic if last else None, text)
         if not topics.is_sure(ranked):
-            if render.route_asked(store.lexicon(), tracker.latest_message):
+            if asked is not None:
                 return ActionAnswerContact().respond(store, dispatcher, tracker)  # "castleford social care referral"
             return clarify(store, dispatcher, tracker, topics.offered(ranked), area)
         role = store.role(str(entity_value(tracker, "role") or tracker.get_slot("role") or ""))

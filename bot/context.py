@@ -33,8 +33,7 @@ def local_route_key(lexicon: Lexicon, entities: Iterable[dict[str, Any]],
     else the one the answer's title names (the "Early help" item)."""
     for entity in entities:
         if entity.get("entity") == "route":
-            phrase = str(entity.get("value", "")).lower()
-            key = next((e.target for e in lexicon.routes if phrase in e.phrases), None)
+            key = lexicon.route(str(entity.get("value", "")))
             if key in AREA_ROUTE_KEYS:
                 return key
     for item in items[:1]:

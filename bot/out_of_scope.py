@@ -145,6 +145,14 @@ _ABOUT_A_WORKER = re.compile(
 )
 
 
+_LADO = re.compile(r"\b(?:lado|local\s+authority\s+designated\s+officers?)\b", re.IGNORECASE)
+
+
+def names_the_lado(text: str) -> bool:
+    """Whether `text` names the Local Authority Designated Officer."""
+    return bool(_LADO.search(text))
+
+
 def speaks_of_an_adult_only(text: str) -> bool:
     """Whether `text` is about an adult at risk, in words only such a concern uses ("self neglect
     in an older person"), with no child in it."""

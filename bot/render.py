@@ -159,8 +159,7 @@ def route_asked(lexicon: Lexicon, latest: Mapping[str, Any]) -> str | None:
     for entity in latest.get("entities") or []:
         if entity.get("entity") != "route":
             continue
-        phrase = str(entity.get("value", "")).lower()
-        target = next((entry.target for entry in lexicon.routes if phrase in entry.phrases), None)
+        target = lexicon.route(str(entity.get("value", "")))
         if target == "emergency" and _RULED_OUT.search(text[: int(entity.get("start") or 0)]):
             if _POLICE.search(text):
                 return "non_emergency"

@@ -80,8 +80,10 @@ class EmergencyOverride(GraphComponent):
         """Whether `message`, if read as `emergency`, is one: a danger signal matches, or the
         classifier is sure enough and nothing rules the alarm out."""
         text = str(message.get(TEXT) or "")
-        if self._signals.detect(text) is not None:
-            return True
+        return self._signals.detect(text) is not None or self._classifier_is_sure(message, text)
+
+    def _classifier_is_sure(self, message: Message, text: str) -> bool:
+        """With no danger signal in `text`: whether the classifier's `emergency` stands."""
         confidence = float((message.get(INTENT) or {}).get("confidence") or 0.0)
         return not (self._signals.ruled_out(text) or confidence < self._min_confidence or self._all_clear(text))
 
@@ -90,7 +92,7 @@ class EmergencyOverride(GraphComponent):
         if not text:
             return
         if self._signals.detect(text) is None:
-            if not self.is_an_alarm(message):
+            if not self._classifier_is_sure(message, text):
                 self._not_an_alarm(message)
             return
         promote(message, EMERGENCY_INTENT)

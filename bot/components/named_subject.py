@@ -23,7 +23,6 @@ breathing" is still 999).
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,33 +36,23 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.answers import looks_like_a_question
 from bot.components.ranking import promote
-from bot.out_of_scope import asks_medical_advice, concern_about_a_worker, speaks_of_an_adult_only
+from bot.out_of_scope import asks_medical_advice, concern_about_a_worker, names_the_lado, speaks_of_an_adult_only
 
 # What such a message is read as, and is not: a question on the guidance, a guide, a contact, a doubt.
 READ_AS_A_QUESTION = frozenset({"ask_question", "ask_guide", "ask_contact", "nlu_fallback", "out_of_scope"})
 # ...or, for what the triage is not for, the triage's start or an answer.
 READ_AS_A_CASE = READ_AS_A_QUESTION | {"start_triage", "inform"}
-_LADO = re.compile(r"\b(?:lado|local\s+authority\s+designated\s+officers?)\b", re.IGNORECASE)
 
 
 def _medical(text: str) -> bool:
     return (looks_like_a_question(text) or len(text.split()) <= 8) and asks_medical_advice(text)
 
 
-def names_the_lado(text: str) -> bool:
-    """Whether `text` names the Local Authority Designated Officer."""
-    return bool(_LADO.search(text))
-
-
-def _allegation(text: str) -> bool:
-    return names_the_lado(text) or concern_about_a_worker(text)
-
-
 # Each intent, what a message must name to take it, and the readings it replaces.
 CLAIMS: tuple[tuple[str, Callable[[str], bool], frozenset[str]], ...] = (
     ("out_of_scope_medical", _medical, READ_AS_A_QUESTION),
-    ("out_of_scope_allegation", names_the_lado, READ_AS_A_QUESTION),
-    ("out_of_scope_allegation", _allegation, READ_AS_A_CASE - {"out_of_scope"}),
+    ("out_of_scope_allegation", names_the_lado, READ_AS_A_CASE),
+    ("out_of_scope_allegation", concern_about_a_worker, READ_AS_A_CASE - {"out_of_scope"}),
     ("out_of_scope_adult", speaks_of_an_adult_only, READ_AS_A_CASE - {"out_of_scope"}),
 )
 

@@ -252,6 +252,11 @@ class Lexicon:
         wanted = phrase.strip().lower()
         return next((e.target for e in self.terms if wanted in e.phrases), None)
 
+    def route(self, phrase: str) -> str | None:
+        """The route key (or national route id) a route phrase points at, if any (case-insensitive)."""
+        wanted = phrase.strip().lower()
+        return next((e.target for e in self.routes if wanted in e.phrases), None)
+
 
 @dataclass(frozen=True)
 class OutOfScope:
