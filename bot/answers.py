@@ -39,7 +39,8 @@ _HELP_WITH_CASE = re.compile(
     r"\b(?:what (?:should|shall|do|can|could|would|must) (?:i|we) do"
     r"|what (?:now|next)|(?:can|could) you help|help me|any advice"
     # ("is that neglect or poverty?" asks where the line is: the guidance answers it)
-    r"|is (?:this|that|it) (?:neglect|ok|okay|normal|enough|a concern|concerning|a safeguarding)(?!\w*\s+or\b)"
+    # ("is it ok to accept a drink on a visit?" asks about practice: the guidance answers it too)
+    r"|is (?:this|that|it) (?:neglect|ok|okay|normal|enough|a concern|concerning|a safeguarding)(?!\w*\s+(?:or|to)\b)"
     r"|(?:should|do|must) (?:i|we) (?:be worried|worry|refer|report|do something|tell someone|act)"
     r"|am i (?:right to be )?(?:worried|overreacting)|how worried should)",
     re.IGNORECASE,

@@ -24,11 +24,12 @@ REDACTED = re.compile(r"\[[a-z ]+\]")
 
 
 # A child or young person writing about their own home: in the first person, about their
-# own family or giving their own age ("my mum never makes tea", "i sleep on the floor with
-# my sisters", "im 12"). A practitioner writes about a child, and says what they are.
+# own family or teacher or giving their own age ("my mum never makes tea", "i sleep on the
+# floor with my sisters", "i dont want to tell my teacher", "im 12"). A practitioner writes about a child, and says what they are.
 _OWN_FAMILY = re.compile(
     r"\bmy\s+(?:mum|mom|mam|mummy|dad|daddy|step\s?(?:mum|dad)|nan|nana|nanna|gran|granny|grandma|grandad|"
-    r"grandpa|brothers?|sisters?|siblings?|parents|foster\s+(?:mum|dad|carers?))\b", re.IGNORECASE)
+    r"grandpa|brothers?|sisters?|siblings?|parents|foster\s+(?:mum|dad|carers?)|teachers?|form\s+tutor"
+    r"|head\s+of\s+year)\b", re.IGNORECASE)
 # Nobody caring for the writer: "no one washes my clothes", "nobody makes me tea".
 _NOBODY_FOR_ME = re.compile(
     r"\b(?:no\s?one|nobody|no\s+body)\s+(?:ever\s+|really\s+|at\s+home\s+)?(?:wash(?:es)?|feeds?|cooks?|makes?|buys?"
@@ -91,7 +92,8 @@ _ILLNESS = re.compile(
 _MEDICAL_ASK = re.compile(
     r"\b(?:treat\w*|cure\w*|symptoms?|signs?\s+of|remed\w*|medicine|medication|creams?|doses?|dosage|give|"
     r"what\s+to\s+do\s+(?:for|about|with|if)|contagious|infectious|catching|spread|incubation|normal|serious"
-    r"|dangerous|get\s+rid\s+of|how\s+long\s+(?:does|do|is|are|will|for))\b",
+    r"|dangerous|get\s+rid\s+of|how\s+long\s+(?:does|do|is|are|will|for)|difference\s+between"
+    r"|tell\s+(?:the\s+)?difference|tell\s+(?:\w+\s+){1,3}(?:from|apart)|spot|recognise|recognize|know\s+if)\b",
     re.IGNORECASE,
 )
 _CARE = re.compile(
@@ -159,9 +161,18 @@ def speaks_of_an_adult_only(text: str) -> bool:
     return bool(_ONLY_ADULT.search(text)) and not _A_CHILD.search(text)
 
 
+# A worker as the source of what the writer knows, not its subject: "a colleague says it tells you something".
+_INFORMANT = re.compile(
+    r"\b(?:(?:my|a|our|the)\s+)?(?:colleagues?|manager|supervisor|team\s+leader|mentor)\s+(?:of\s+mine\s+)?"
+    r"(?:says?|said|tells?|told|reckons?|thinks?|thought|suggested|mentioned|advised|recommended|asked)\b",
+    re.IGNORECASE,
+)
+
+
 def names_a_worker(text: str) -> bool:
-    """Whether `text` names someone who works with children, or an allegation or the LADO."""
-    return bool(_A_WORKER.search(text))
+    """Whether `text` names someone who works with children, or an allegation or the LADO (a
+    colleague who told the writer something is not who a concern is about)."""
+    return bool(_A_WORKER.search(_INFORMANT.sub(" ", text)))
 
 
 def concern_about_a_worker(text: str) -> bool:

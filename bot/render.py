@@ -149,6 +149,33 @@ def asks_to_contact(text: str) -> bool:
     return bool(_CONTACT.search(text))
 
 
+# Asking whom to ring, what number, or when a service is open: "who do i ring", "what
+# number do i use", "whos on out of hours", "i need to speak to a duty social worker",
+# "what hours is the helpline open". ("should I ring..." asks whether, which the triage answers.)
+_WHO_TO_CONTACT = re.compile(
+    r"\b(?:who|what|whats|what's|which|how|where)\b(?:\s+\S+){0,6}?\s+(?:ring|call|phone|contact|speak\s+to"
+    r"|talk\s+to|get\s+hold\s+of|number|no\.?|line)(?!\w)"
+    r"|\bwho(?:'?s|\s+is)\s+on\b|\b(?:number|phone\s+no|contact\s+details?)\s+(?:for|of)\b"
+    r"|\bneed\s+to\s+(?:speak\s+to|talk\s+to|ring|call|phone|contact|get\s+hold\s+of)\b"
+    r"|\b(?:what\s+hours|opening\s+(?:hours|times)|(?:is|are)\s+(?:it|they|the\s+\w+(?:\s+\w+)?)\s+open)\b"
+    r"|\bwhen\s+(?:is|are|does|do)\b[^.?!]*\bopen\b|\bopen\s+(?:on|at|till|until|over|tonight|today|now)\b",
+    re.IGNORECASE,
+)
+# Who practitioners ring about a child, named without a route's name: social care itself.
+_SOCIAL_CARE = re.compile(
+    r"\b(?:csc|social\s+care|social\s+services|children'?s\s+services|duty\s+(?:social\s+workers?|team|sw)"
+    r"|the\s+duty\s+desk)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_a_route(text: str, entities: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether `text` asks whom to contact (or when they are open) and names who: a route
+    (a `route` entity: the MASH, out of hours, the NSPCC helpline) or social care."""
+    return bool(_WHO_TO_CONTACT.search(text)) and (
+        any(entity.get("entity") == "route" for entity in entities) or bool(_SOCIAL_CARE.search(text)))
+
+
 def route_asked(lexicon: Lexicon, latest: Mapping[str, Any]) -> str | None:
     """The route key the parsed message `latest` asks for, from its spaCy `route` entities.
 

@@ -53,3 +53,15 @@ def test_a_ruled_out_alarm_gives_way_whatever_the_confidence(override: Emergency
 def test_saying_the_child_is_safe_now_is_not_a_new_alarm(override: EmergencyOverride) -> None:
     message = parsed("police are here now and she's safe, carry on", [("emergency", 0.95), ("inform", 0.03)])
     assert intent_of(override, message) == "inform"
+
+
+@pytest.mark.parametrize("text", ["want to pass something on to the police, it isnt urgent, which number",
+                                  "not an emergency but who do I tell about a family"])
+def test_saying_it_is_not_urgent_is_not_an_alarm(override: EmergencyOverride, text: str) -> None:
+    message = parsed(text, [("emergency", 0.91), ("ask_contact", 0.05)])
+    assert intent_of(override, message) == "ask_contact"
+
+
+def test_not_urgent_beside_a_danger_signal_is_still_999(override: EmergencyOverride) -> None:
+    message = parsed("not an emergency I think but the baby is not breathing", [("ask_contact", 0.6)])
+    assert intent_of(override, message) == "emergency"

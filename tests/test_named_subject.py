@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.named_subject import NamedSubject
@@ -62,3 +62,36 @@ def test_a_worry_about_someone_who_works_with_children_is_an_allegation(text: st
 ])
 def test_an_adult_only_concern_is_for_adult_social_care(text: str, classified: str, read: str) -> None:
     assert intent_after(text, classified) == read
+
+
+def route_intent_after(text: str, intent: str, entities: list[dict[str, str]]) -> str:
+    message = Message(data={TEXT: text, ENTITIES: entities})
+    message.set(INTENT, {"name": intent, "confidence": 0.6})
+    message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 0.6}])
+    return NamedSubject().process([message])[0].get(INTENT)["name"]
+
+
+OUT_OF_HOURS = [{"entity": "route", "value": "out of hours"}]
+
+
+@pytest.mark.parametrize(("text", "classified", "entities"), [
+    ("worried about a boy in kingston, whos on out of hours tonight", "start_triage", OUT_OF_HOURS),
+    ("the family are struggling and i need to speak to the duty social worker", "start_triage", []),
+    ("when is the out of hours team open", "ask_question", OUT_OF_HOURS),
+    ("what number do i use for childrens social care in wakefield", "ask_question", []),
+    ("what hours is the helpline open", "nlu_fallback", [{"entity": "route", "value": "helpline"}]),
+])
+def test_whom_to_ring_asked_of_a_route_or_social_care_is_a_contact(text: str, classified: str,
+                                                                     entities: list[dict[str, str]]) -> None:
+    assert route_intent_after(text, classified, entities) == "ask_contact"
+
+
+@pytest.mark.parametrize(("text", "classified", "entities"), [
+    ("what does the out of hours team do", "ask_question", OUT_OF_HOURS),  # what it is, not whom to ring
+    ("mum is never home, who should I worry about first", "start_triage", []),  # no route, no social care
+    ("who do i ring about a teacher who hits the kids", "out_of_scope_allegation", []),
+    ("the baby is not breathing, who do i call at social care", "emergency", []),
+])
+def test_other_questions_and_cases_keep_their_intent(text: str, classified: str,
+                                                     entities: list[dict[str, str]]) -> None:
+    assert route_intent_after(text, classified, entities) == classified

@@ -7,7 +7,8 @@ import pytest
 
 from bot.knowledge.loader import load
 from bot.knowledge.models import Knowledge, OutOfScope
-from bot.out_of_scope import asks_medical_advice, fill, is_other_language, known_words, reply, sounds_like_a_child
+from bot.out_of_scope import (asks_medical_advice, fill, is_other_language, known_words, names_a_worker, reply,
+                              sounds_like_a_child)
 from bot.redaction import NameLists
 from bot.paths import ROOT
 
@@ -145,6 +146,8 @@ def test_english_with_typos_and_jargon_is_not_another_language(text: str, englis
     ("no one ever picks me up after school", True),
     ("nobody listens to me at the MASH", False),  # a practitioner's complaint
     ("no one at the school took my referral seriously", False),
+    ("dad never comes home and i dont want my teacher to find out", True),  # their own teacher
+    ("I'm a TA and my teacher asked me to log it", False),
 ])
 def test_a_child_writing_about_their_own_home(text: str, child: bool) -> None:
     assert sounds_like_a_child(text) is child
@@ -157,6 +160,18 @@ def test_a_child_writing_about_their_own_home(text: str, child: bool) -> None:
     ("nappy rash left untreated for weeks", False),
     ("the family home is always cold, is that serious", False),
     ("is it neglect if a parent doesn't treat head lice", False),
+    ("how can i tell croup from a normal cough", True),
+    ("difference between scarlet fever and a heat rash", True),
 ])
 def test_medical_advice_is_asked_about_an_illness_and_nothing_of_a_childs_care(text: str, medical: bool) -> None:
     assert asks_medical_advice(text) is medical
+
+
+@pytest.mark.parametrize(("text", "worker"), [
+    ("a coach at the club keeps texting one of the girls", True),
+    ("my colleague thinks the teacher is too rough with them", True),  # the teacher is still named
+    ("is it ok to take a biscuit on a visit, my manager said it helps", False),
+    ("a colleague of mine suggested checking the fridge", False),
+])
+def test_a_worker_who_told_the_writer_something_is_not_who_a_concern_is_about(text: str, worker: bool) -> None:
+    assert names_a_worker(text) is worker

@@ -127,6 +127,8 @@ def test_the_nlu_training_data_is_every_question_once_as_one_intent() -> None:
     ("am i reading too much into this family's excuses", True),
     ("mum is pregnant again, how do agencies plan for an unborn baby", True),
     ("he's always hungry, what should I do", False),
+    ("is it ok to go in when only the teenager is home? the family asked me to", True),  # practice
+    ("mum leaves him with his brother. is that ok?", False),
 ])
 def test_an_explicit_question_is_told_from_a_request_for_help(text: str, asks: bool) -> None:
     assert asks_for_guidance(text) is asks

@@ -15,7 +15,11 @@ few examples, reads them as a question on the guidance, a contact or a doubt:
 - an adult at risk, in words only such a concern uses and with no child in it ("self
   neglect in an older person who do i tell"), is `out_of_scope_adult`: adult social care.
   A message the classifier read as out of scope keeps that ("carers allowance for my
-  elderly dad").
+  elderly dad");
+- whom to ring, asked of a route or of social care by name ("worried about a family in
+  putney, whos on out of hours for childrens services", "what hours is the nspcc helpline
+  open"; bot/render.py `asks_for_a_route`), is `ask_contact`, even beside a case: the
+  contact action answers for the area and the time said.
 
 Runs after the description and the explicit question, and before
 EmergencyOverride, which has the last word ("he's having a seizure and not
@@ -30,13 +34,14 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.answers import looks_like_a_question
 from bot.components.ranking import promote
 from bot.out_of_scope import asks_medical_advice, concern_about_a_worker, names_the_lado, speaks_of_an_adult_only
+from bot.render import asks_for_a_route
 
 # What such a message is read as, and is not: a question on the guidance, a guide, a contact, a doubt.
 READ_AS_A_QUESTION = frozenset({"ask_question", "ask_guide", "ask_contact", "nlu_fallback", "out_of_scope"})
@@ -44,16 +49,26 @@ READ_AS_A_QUESTION = frozenset({"ask_question", "ask_guide", "ask_contact", "nlu
 READ_AS_A_CASE = READ_AS_A_QUESTION | {"start_triage", "inform"}
 
 
+def _text(predicate: Callable[[str], bool]) -> Callable[[Message], bool]:
+    return lambda message: predicate(str(message.get(TEXT) or ""))
+
+
 def _medical(text: str) -> bool:
     return (looks_like_a_question(text) or len(text.split()) <= 8) and asks_medical_advice(text)
 
 
-# Each intent, what a message must name to take it, and the readings it replaces.
-CLAIMS: tuple[tuple[str, Callable[[str], bool], frozenset[str]], ...] = (
-    ("out_of_scope_medical", _medical, READ_AS_A_QUESTION),
-    ("out_of_scope_allegation", names_the_lado, READ_AS_A_CASE),
-    ("out_of_scope_allegation", concern_about_a_worker, READ_AS_A_CASE - {"out_of_scope"}),
-    ("out_of_scope_adult", speaks_of_an_adult_only, READ_AS_A_CASE - {"out_of_scope"}),
+def _route(message: Message) -> bool:
+    return asks_for_a_route(str(message.get(TEXT) or ""), message.get(ENTITIES) or [])
+
+
+# Each intent, what a message must name to take it, and the readings it replaces; the
+# first that applies wins (an allegation's "who do I ring" is the LADO's).
+CLAIMS: tuple[tuple[str, Callable[[Message], bool], frozenset[str]], ...] = (
+    ("out_of_scope_medical", _text(_medical), READ_AS_A_QUESTION),
+    ("out_of_scope_allegation", _text(names_the_lado), READ_AS_A_CASE),
+    ("out_of_scope_allegation", _text(concern_about_a_worker), READ_AS_A_CASE - {"out_of_scope"}),
+    ("out_of_scope_adult", _text(speaks_of_an_adult_only), READ_AS_A_CASE - {"out_of_scope"}),
+    ("ask_contact", _route, READ_AS_A_CASE),
 )
 
 
@@ -72,7 +87,8 @@ class NamedSubject(GraphComponent):
             intent = (message.get(INTENT) or {}).get("name")
             if not text or text.startswith("/"):
                 continue
-            claimed = next((name for name, names_it, replaced in CLAIMS if intent in replaced and names_it(text)), None)
+            claimed = next((name for name, names_it, replaced in CLAIMS if intent in replaced and names_it(message)),
+                           None)
             if claimed is not None:
                 promote(message, claimed)
         return messages
