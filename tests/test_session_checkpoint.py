@@ -16,6 +16,7 @@ from bot.channels.webchat import conversation_history
 from bot.stores import (
     CHECKPOINT_AFTER_EVENTS,
     FORGET_SLOT,
+    OFFER_SLOT,
     StrictSQLTrackerStore,
     latest_turn_events,
     session_checkpoint,
@@ -24,6 +25,7 @@ from bot.stores import (
 DOMAIN = Domain.from_dict({
     "slots": {
         FORGET_SLOT: {"type": "bool", "mappings": [{"type": "custom"}]},
+        OFFER_SLOT: {"type": "bool", "mappings": [{"type": "custom"}]},
         "area": {"type": "text", "mappings": [{"type": "custom"}]},
         "quiz_score": {"type": "float", "initial_value": 0.0, "mappings": [{"type": "custom"}]},
         "untouched": {"type": "text", "mappings": [{"type": "custom"}]},
@@ -81,6 +83,10 @@ def test_short_busy_expired_or_forgetting_sessions_are_left_alone() -> None:
     turn(forgetting, "forget this", SlotSet(FORGET_SLOT, True))
     checkpoint = session_checkpoint(forgetting, DOMAIN, now) or []
     assert FORGET_SLOT not in {event.key for event in checkpoint if isinstance(event, SlotSet)}
+    # An offer waiting for its "yes" or "no": the stories read the turn before.
+    offering = long_tracker()
+    turn(offering, "which type of neglect is no coat in winter?", SlotSet(OFFER_SLOT, True))
+    assert session_checkpoint(offering, DOMAIN, now) is None
 
 
 def test_the_store_gives_rasa_a_short_session_and_keeps_every_event(store: StrictSQLTrackerStore) -> None:
