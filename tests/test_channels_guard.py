@@ -142,8 +142,9 @@ def test_empty_input_gets_the_prompt_without_calling_rasa(text: str | None) -> N
     assert rasa.received == []
 
 
-def test_the_privacy_notice_comes_before_the_answer_when_something_was_redacted() -> None:
-    assert handle("my pupil Tom is hungry", FakeRasa()) == [TEXTS.privacy_notice, "Rasa's answer"]
+def test_the_privacy_notice_follows_the_answer_when_something_was_redacted() -> None:
+    # After the answer: nothing may come before a 999 reply.
+    assert handle("my pupil Tom is hungry", FakeRasa()) == ["Rasa's answer", TEXTS.privacy_notice]
     assert handle("my pupil is hungry", FakeRasa()) == ["Rasa's answer"]
 
 
@@ -342,7 +343,7 @@ def test_the_real_redactor_removes_identifying_details_before_rasa() -> None:
     for detail in ("Tom", "Baker", "12/05/2014"):
         assert detail not in seen
     assert {"date", "name"} <= set(rasa.received[0].metadata["redacted"])
-    assert said[0] == load_safety_texts(KNOWLEDGE).privacy_notice
+    assert said[-1] == load_safety_texts(KNOWLEDGE).privacy_notice
 
 
 # -- the REST channel ---------------------------------------------------------
@@ -371,7 +372,7 @@ def test_rest_keeps_its_name_and_url() -> None:
     "rasa, body, expected",
     [
         (FakeRasa(), {"sender": "a", "message": "hello"}, ["Rasa's answer"]),
-        (FakeRasa(), {"sender": "a", "message": "my pupil Tom"}, [TEXTS.privacy_notice, "Rasa's answer"]),
+        (FakeRasa(), {"sender": "a", "message": "my pupil Tom"}, ["Rasa's answer", TEXTS.privacy_notice]),
         (FakeRasa(), {"sender": "a", "message": "  "}, [TEXTS.empty_prompt]),
         (FakeRasa(), {"sender": "a"}, [TEXTS.empty_prompt]),
         (FakeRasa(), {"sender": "a", "message": {"not": "text"}}, [TEXTS.empty_prompt]),

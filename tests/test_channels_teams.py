@@ -239,7 +239,7 @@ def test_activities_with_nothing_to_answer_do_not_reach_rasa(fields: dict[str, A
     assert fake.replies == []
 
 
-def test_identifying_details_are_redacted_before_rasa_and_the_notice_is_sent_first() -> None:
+def test_identifying_details_are_redacted_before_rasa_and_the_notice_follows_the_reply() -> None:
     rasa = FakeRasa(reply={"text": "Thanks."})
 
     async def scenario(fake: FakeBotFramework, url: str, session: aiohttp.ClientSession) -> None:
@@ -249,7 +249,7 @@ def test_identifying_details_are_redacted_before_rasa_and_the_notice_is_sent_fir
     fake = run(scenario, rasa)
     assert [m.text for m in rasa.received] == ["my pupil [name] is always hungry"]
     assert rasa.received[0].metadata == {"redacted": ["name"], "truncated": False}
-    assert [r.activity["text"] for r in fake.replies] == [TEXTS.privacy_notice, "Thanks."]
+    assert [r.activity["text"] for r in fake.replies] == ["Thanks.", TEXTS.privacy_notice]
 
 
 def test_when_rasa_fails_the_safe_reply_is_posted() -> None:

@@ -271,7 +271,7 @@ def test_a_conversation_gets_a_session_and_the_bot_replies_with_quick_replies() 
     [
         (
             "my pupil Tom is hungry",
-            [TEXTS.privacy_notice, "Is the child in immediate danger?"],
+            ["Is the child in immediate danger?", TEXTS.privacy_notice],
             ["my pupil [name] is hungry"],
         ),
         ("   ", [TEXTS.empty_prompt], []),

@@ -6,7 +6,8 @@ Each channel wraps the ``on_new_message`` callback it receives in
 * sanitises and redacts the text, so that identifying details never reach
   the tracker store or the logs; only the *kinds* found go into the message
   metadata (``{"redacted": ["date", "name"], "truncated": false}``), and the
-  practitioner is first sent the privacy notice;
+  practitioner is sent the privacy notice after the replies (never before a
+  999 reply);
 * answers empty input itself, without calling Rasa;
 * passes a button payload (``/intent{...}``) through unchanged only when it is
   one the assistant has just offered (a button of its latest reply, looked up
@@ -338,9 +339,17 @@ class MessageGuard:
         if prepared.empty:
             await self._say(out, sender_id, self.texts.empty_prompt)
             return
-        if prepared.redacted:
-            await self._say(out, sender_id, self.texts.privacy_notice)
+        try:
+            await self._turn(message, prepared, on_new_message)
+        finally:
+            # After the replies, so that nothing comes before a 999 reply.
+            if prepared.redacted:
+                await self._say(out, sender_id, self.texts.privacy_notice)
 
+    async def _turn(self, message: UserMessage, prepared: Prepared, on_new_message: Handler) -> None:
+        """Rasa's turn for the prepared message, with the safe reply when it fails, sends
+        nothing or misses the deadline."""
+        out, sender_id, channel = message.output_channel, message.sender_id, message.input_channel
         replies = CountingOutputChannel(out)
         safe_message = UserMessage(
             prepared.text,

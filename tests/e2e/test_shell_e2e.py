@@ -78,11 +78,11 @@ def test_make_shell_shows_numbered_choices_and_a_typed_number_presses_the_button
         terminal.expect(r"immediate danger right now\?")
         screen = terminal.expect(r"Type a number").string
         assert number_of(screen, "No")
-        # Typed text goes through the guard: the privacy notice, the name redacted, the answer read.
+        # Typed text goes through the guard: the name redacted, the answer read, then the privacy notice.
         terminal.type("no, Tom Baker is not in danger")
         notice = load_safety_texts(ROOT / "knowledge").privacy_notice.split(".")[0]
-        terminal.expect(re.escape(notice))
         terminal.expect(r"What is your role\?")
+        terminal.expect(re.escape(notice))
         replies = terminal.screen.split("in danger\n", 1)[1]  # after the terminal's echo of the typed line
         assert "Tom" not in replies and "Baker" not in replies
     finally:

@@ -279,8 +279,9 @@ def test_identifying_details_are_removed_before_the_assistant_sees_them(stand_in
         page.goto(url)
         wait_greeted(page)
         send(page, "my pupil Tom Baker, DOB 12/05/2014, is always hungry")
-        replies = wait_for_bot_text(page, 0, "echo:", timeout=10)
-        assert notice.splitlines()[0] in replies
+        wait_for_bot_text(page, 0, "echo:", timeout=10)
+        replies = wait_for_bot_text(page, 0, notice.splitlines()[0], timeout=10)  # after the reply
+        assert replies.index("echo:") < replies.index(notice.splitlines()[0])
         assert "Tom" not in bot.received[-1].text and "12/05/2014" not in bot.received[-1].text
         assert "Tom" not in replies.split("echo:")[1]
         assert not errors, errors
