@@ -2,9 +2,11 @@
 
 Each phrasing of tests/nlu/heldout_answers.yml (written from knowledge/ alone by a
 helper who had not read the training data), tests/nlu/heldout_topics.yml (the
-topic questions of the first held-out split) and tests/nlu/heldout_answers_fresh.yml
-(written later the same way, its misses never read) is the first message of a fresh
-conversation with the running assistant. Its replies are read back as what was
+topic questions of the first held-out split), tests/nlu/heldout_answers_fresh.yml
+(written later the same way; its misses were read on 2026-12-03) and
+tests/nlu/heldout_answers_fresh2.yml (written on 2026-12-03 the same way, its misses
+never read nor listed) is the first message of a fresh conversation with the running
+assistant. Its replies are read back as what was
 answered, and compared with the label:
 
 - `topic:<id>`: a guidance answer from that topic (or, for a topic whose guidance
@@ -16,10 +18,12 @@ answered, and compared with the label:
 - `out_of_scope:<id>`: that route's reply; `emergency`: 999 first.
 
 A "did you mean" is counted wrong: top-1 accuracy. The figures go to
-tests/artifacts/answer_accuracy.txt, per label and per set; the README quotes them.
+tests/artifacts/answer_accuracy.txt, per label and per set, with the misses of the sets
+already read; the README quotes them.
 """
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -32,20 +36,28 @@ from bot.knowledge.store import KnowledgeStore
 from tests.e2e.chat import Conversation
 from bot.paths import KNOWLEDGE_DB, ROOT
 
-HELD_OUT = (ROOT / "tests" / "nlu" / "heldout_answers.yml", ROOT / "tests" / "nlu" / "heldout_topics.yml")
-# Written after the last change chosen by reading the misses of the sets above, by a writer
-# who had read neither them nor the training data nor the code: its figure is the one no
-# change was fitted to.
-FRESH = ROOT / "tests" / "nlu" / "heldout_answers_fresh.yml"
+# Sets whose misses have been read while changing the assistant: their figures are fitted to.
+# heldout_answers_fresh.yml was written on 2026-12-02 unread; its misses were read on 2026-12-03.
+HELD_OUT = (ROOT / "tests" / "nlu" / "heldout_answers.yml", ROOT / "tests" / "nlu" / "heldout_topics.yml",
+            ROOT / "tests" / "nlu" / "heldout_answers_fresh.yml")
+# Written on 2026-12-03, after the last change chosen by reading misses, by a writer who had read
+# neither the sets above nor the training data nor the code: its figure is the one no change was
+# fitted to. Its misses are counted but never listed in the report (UNSEEN), so that reading the
+# report does not spend it; `SHOW_UNSEEN=1` lists them, after which it is spent like the others.
+FRESH = ROOT / "tests" / "nlu" / "heldout_answers_fresh2.yml"
+UNSEEN = os.environ.get("SHOW_UNSEEN") != "1"
 REPORT = ROOT / "tests" / "artifacts" / "answer_accuracy.txt"
-# The build fails below these top-1 accuracies. Measured on 2026-12-02 (second session):
-# 710/780 = 0.910 over all three sets, of which the two sets whose misses were read while
-# changing the assistant give 571/620 = 0.921, and the fresh set, whose misses nobody read,
-# 139/160 = 0.869 (the issue's target, 0.92, is not reached on it). The model and the ranker
-# are deterministic, so each floor sits just under its measurement: a change that costs more
-# than about 15 answers in all, or 3 of the fresh set, fails the build.
-FLOOR = 0.89
-FRESH_FLOOR = 0.85
+# The build fails below these top-1 accuracies. Measured on 2026-12-03: over the three sets
+# read, 721/780 = 0.924 (0.910 before the changes of that day, which were chosen by reading the
+# misses of heldout_answers_fresh: 139/160 = 0.869 unread, 148/160 after); the unread set's
+# figure is in FRESH_FLOOR's comment. The model and the ranker are deterministic, so each floor
+# sits just under its measurement: a change that costs more than about 15 of the read answers,
+# or 5 of the unread ones, fails the build.
+FLOOR = 0.905
+# The unread set: 175/198 = 0.884 when first measured; its writer reported three of its twelve
+# emergencies matched no danger signal, so those three rows (only) were read and signals added
+# (a 999 missed is a safety defect): 177/198 = 0.894.
+FRESH_FLOOR = 0.87
 NATIONAL = {"nspcc": "0808 800 5000", "non_emergency": "101"}
 LOCAL = ("front_door", "out_of_hours", "early_help", "escalation")
 
@@ -126,16 +138,24 @@ def test_answer_accuracy_on_held_out_questions(assistant, store: KnowledgeStore)
         if is_right(store, row, replies):
             for key in (label, f"set {row['set']}"):
                 right[key] += 1
-        else:
+        elif not (UNSEEN and row["set"] == FRESH.stem):
             first = (replies[0].get("text") or "").split("\n")[0][:90] if replies else "(no reply)"
             wrong.append(f"{row['expect']:40} {row['text'][:90]!r}\n    -> {first}")
+    # The read sets' figures by label; the unread set's as one figure, apart.
     labels = [key for key in total if not key.startswith("set ")]
+    unread = f"set {FRESH.stem}"
+    read_right = sum(right[f"set {p.stem}"] for p in HELD_OUT)
+    read_total = sum(total[f"set {p.stem}"] for p in HELD_OUT)
+    accuracy = read_right / read_total
+    fresh = right[unread] / total[unread]
     all_right, all_total = sum(right[k] for k in labels), sum(total[k] for k in labels)
-    accuracy = all_right / all_total
-    fresh = right[f"set {FRESH.stem}"] / total[f"set {FRESH.stem}"]
-    lines = [f"top-1 answer accuracy: {all_right}/{all_total} = {accuracy:.3f}"]
+    lines = [f"top-1 answer accuracy, all sets: {all_right}/{all_total} = {all_right / all_total:.3f}",
+             f"  the sets whose misses were read: {read_right}/{read_total} = {accuracy:.3f}",
+             f"  unread ({FRESH.stem}, misses {'not listed' if UNSEEN else 'listed'}): "
+             f"{right[unread]}/{total[unread]} = {fresh:.3f}",
+             "by label and set, all sets:"]
     lines += [f"  {key:32} {right[key]}/{total[key]} = {right[key] / total[key]:.3f}" for key in sorted(total)]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(lines + ["", "wrong:"] + wrong) + "\n", encoding="utf-8")
     assert accuracy >= FLOOR, "\n".join(lines + wrong[:40])
-    assert fresh >= FRESH_FLOOR, "\n".join(lines + wrong[:40])
+    assert fresh >= FRESH_FLOOR, "\n".join(lines)
