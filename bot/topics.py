@@ -184,6 +184,10 @@ class TopicRanker:
         classifier = SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=50, tol=1e-4, random_state=0)
         self._model = make_pipeline(features, classifier)
         self._model.fit(texts, labels)
+        # Scores are `X @ coef_.T`: in Fortran order the transpose is contiguous, so SciPy does not
+        # copy the whole (topics x features) matrix for every message (as in
+        # bot/components/logistic_regression.py); the scores are the same.
+        classifier.coef_ = np.asfortranarray(classifier.coef_)
         self.topics: tuple[str, ...] = tuple(self._model.classes_)
         self._meaning: _Meaning | None = None
         if encoder is not None and vectors:

@@ -232,3 +232,11 @@ def test_a_sentence_model_that_does_not_match_its_hash_is_not_used(tmp_path: Pat
     finally:
         monkeypatch.undo()
         embedding.load_encoder.cache_clear()
+
+
+def test_the_weights_are_stored_so_that_scoring_copies_nothing(ranker: TopicRanker) -> None:
+    classifier = ranker._model.steps[-1][1]
+    assert classifier.coef_.flags["F_CONTIGUOUS"]  # its transpose, which scores a message, is contiguous
+    features = ranker._model.steps[0][1].transform(["tips for a first home visit"])
+    expected = features @ np.ascontiguousarray(classifier.coef_).T + classifier.intercept_
+    assert np.allclose(classifier.decision_function(features), expected)

@@ -1,0 +1,67 @@
+"""The tracker store's Core statements (bot/stores.py `_queries`, `_store`) read and write
+what Rasa's own SQLTrackerStore does: the same rows, the same session."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.stores import StrictSQLTrackerStore
+
+DOMAIN = Domain.from_dict({"slots": {"area": {"type": "text", "mappings": [{"type": "custom"}]}},
+                           "intents": ["greet", "ask_question"]})
+
+
+def conversation(sessions: int = 2, turns: int = 3) -> DialogueStateTracker:
+    tracker = DialogueStateTracker("someone", DOMAIN.slots)
+    clock = 1_000.0
+    for session in range(sessions):
+        tracker.update(SessionStarted(timestamp=clock))
+        tracker.update(ActionExecuted("action_listen", timestamp=clock))
+        for turn in range(turns):
+            clock += 1
+            tracker.update(UserUttered(f"question {session}.{turn}", {"name": "ask_question", "confidence": 0.9},
+                                       timestamp=clock))
+            tracker.update(ActionExecuted("action_answer_question", timestamp=clock))
+            tracker.update(SlotSet("area", "coventry", timestamp=clock))
+            tracker.update(BotUttered(f"answer {turn}", timestamp=clock))
+            tracker.update(ActionExecuted("action_listen", timestamp=clock))
+        clock += 1
+    return tracker
+
+
+def rows(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(
+            "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id").fetchall()
+
+
+def test_a_turn_is_stored_and_read_back_as_rasa_does(tmp_path: Path) -> None:
+    ours = StrictSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "ours.db"))
+    rasas = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "rasa.db"))
+    for store in (ours, rasas):
+        asyncio.run(store.save(conversation()))
+        # As Rasa handles a message: the latest session is read, the turn added, the tracker saved.
+        tracker = asyncio.run(store.retrieve("someone"))
+        assert tracker is not None
+        tracker.update(UserUttered("one more", {"name": "greet", "confidence": 0.8}, timestamp=2_000.0))
+        tracker.update(ActionExecuted("utter_greet", timestamp=2_000.0))
+        asyncio.run(store.save(tracker))
+    assert rows(tmp_path / "ours.db") == rows(tmp_path / "rasa.db")
+    assert len(rows(tmp_path / "ours.db")) == len(conversation().events) + 2  # only the new events were added
+    read, expected = asyncio.run(ours.retrieve("someone")), asyncio.run(rasas.retrieve("someone"))
+    assert read is not None and expected is not None
+    assert [e.as_dict() for e in read.events] == [e.as_dict() for e in expected.events]
+    assert isinstance(read.events[0], SessionStarted) and read.events[0].timestamp == 1_004.0  # the latest session
+    full = asyncio.run(ours.retrieve_full_tracker("someone"))
+    assert full is not None and len(full.events) == len(conversation().events) + 2
+
+
+def test_nothing_stored_reads_as_none(tmp_path: Path) -> None:
+    ours = StrictSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "ours.db"))
+    assert asyncio.run(ours.retrieve("nobody")) is None
