@@ -144,6 +144,11 @@ _CONTACT = re.compile(
 )
 
 
+def says_not_urgent(text: str) -> bool:
+    """Whether `text` says the matter is not an emergency ("it isn't urgent", "not an emergency")."""
+    return bool(_NOT_URGENT.search(text))
+
+
 def asks_to_contact(text: str) -> bool:
     """Whether `text` asks how to get in touch with someone (to ring, tell, report to)."""
     return bool(_CONTACT.search(text))
@@ -193,7 +198,7 @@ def route_asked(lexicon: Lexicon, latest: Mapping[str, Any]) -> str | None:
             continue
         if target is not None:
             return target
-    if _POLICE.search(text) and _NOT_URGENT.search(text):  # "how do I tell the police if it's not an emergency"
+    if _POLICE.search(text) and says_not_urgent(text):  # "how do I tell the police if it's not an emergency"
         return "non_emergency"
     return None
 

@@ -65,3 +65,8 @@ def test_saying_it_is_not_urgent_is_not_an_alarm(override: EmergencyOverride, te
 def test_not_urgent_beside_a_danger_signal_is_still_999(override: EmergencyOverride) -> None:
     message = parsed("not an emergency I think but the baby is not breathing", [("ask_contact", 0.6)])
     assert intent_of(override, message) == "emergency"
+
+
+def test_a_question_that_says_it_is_not_urgent_is_not_an_alarm(override: EmergencyOverride) -> None:
+    message = parsed("can I call 101 about a child if it isnt urgent", [("emergency", 0.9), ("ask_contact", 0.08)])
+    assert intent_of(override, message) == "ask_contact"

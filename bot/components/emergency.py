@@ -37,6 +37,7 @@ from bot.components.ranking import promote
 from bot.description import default_reader
 from bot.emergency import EmergencySignals
 from bot.knowledge.snapshot import snapshot
+from bot.render import says_not_urgent
 
 EMERGENCY_INTENT = "emergency"
 
@@ -100,9 +101,10 @@ class EmergencyOverride(GraphComponent):
     @staticmethod
     def _all_clear(text: str) -> bool:
         """"Police are here now and she's safe, carry on": after a 999 reply, the
-        practitioner saying the child is safe is not a new alarm (a danger signal
-        in the same message still fires: that is checked first)."""
-        return default_reader().all_clear(text)
+        practitioner saying the child is safe is not a new alarm; nor is a question
+        that says it is not urgent ("can I ring 101 about something that isn't urgent").
+        A danger signal in the same message still fires: that is checked first."""
+        return says_not_urgent(text) or default_reader().all_clear(text)
 
     @staticmethod
     def _not_an_alarm(message: Message) -> None:
