@@ -25,7 +25,8 @@ REDACTED = re.compile(r"\[[a-z ]+\]")
 
 # A child or young person writing about their own home: in the first person, about their
 # own family or teacher or giving their own age ("my mum never makes tea", "i sleep on the
-# floor with my sisters", "i dont want to tell my teacher", "im 12"). A practitioner writes about a child, and says what they are.
+# floor with my sisters", "i dont want to tell my teacher", "im 12"). A practitioner writes
+# about a child, and says what they are.
 _OWN_FAMILY = re.compile(
     r"\bmy\s+(?:mum|mom|mam|mummy|dad|daddy|step\s?(?:mum|dad)|nan|nana|nanna|gran|granny|grandma|grandad|"
     r"grandpa|brothers?|sisters?|siblings?|parents|foster\s+(?:mum|dad|carers?)|teachers?|form\s+tutor"

@@ -9,8 +9,8 @@ from bot.components.named_subject import NamedSubject
 from bot.out_of_scope import asks_medical_advice
 
 
-def intent_after(text: str, intent: str) -> str:
-    message = Message(data={TEXT: text})
+def intent_after(text: str, intent: str, entities: list[dict[str, str]] | None = None) -> str:
+    message = Message(data={TEXT: text, ENTITIES: entities or []})
     message.set(INTENT, {"name": intent, "confidence": 0.6})
     message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 0.6}])
     return NamedSubject().process([message])[0].get(INTENT)["name"]
@@ -64,13 +64,6 @@ def test_an_adult_only_concern_is_for_adult_social_care(text: str, classified: s
     assert intent_after(text, classified) == read
 
 
-def route_intent_after(text: str, intent: str, entities: list[dict[str, str]]) -> str:
-    message = Message(data={TEXT: text, ENTITIES: entities})
-    message.set(INTENT, {"name": intent, "confidence": 0.6})
-    message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 0.6}])
-    return NamedSubject().process([message])[0].get(INTENT)["name"]
-
-
 OUT_OF_HOURS = [{"entity": "route", "value": "out of hours"}]
 
 
@@ -83,7 +76,7 @@ OUT_OF_HOURS = [{"entity": "route", "value": "out of hours"}]
 ])
 def test_whom_to_ring_asked_of_a_route_or_social_care_is_a_contact(text: str, classified: str,
                                                                      entities: list[dict[str, str]]) -> None:
-    assert route_intent_after(text, classified, entities) == "ask_contact"
+    assert intent_after(text, classified, entities) == "ask_contact"
 
 
 @pytest.mark.parametrize(("text", "classified", "entities"), [
@@ -94,4 +87,4 @@ def test_whom_to_ring_asked_of_a_route_or_social_care_is_a_contact(text: str, cl
 ])
 def test_other_questions_and_cases_keep_their_intent(text: str, classified: str,
                                                      entities: list[dict[str, str]]) -> None:
-    assert route_intent_after(text, classified, entities) == classified
+    assert intent_after(text, classified, entities) == classified

@@ -48,6 +48,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.answers import looks_like_a_question
 from bot.components.emergency import EMERGENCY_INTENT, EmergencyOverride
+from bot.components.ranking import on_text
 from bot.escalation import names_a_disagreement
 from bot.knowledge.snapshot import snapshot
 from bot.out_of_scope import names_a_medical_matter, names_a_worker, names_an_adult
@@ -77,10 +78,6 @@ def names_a_document(text: str) -> bool:
     return bool(_DOCUMENT.search(text))
 
 
-def _text(predicate: Callable[[str], bool]) -> Callable[[Message], bool]:
-    return lambda message: predicate(str(message.get(TEXT) or ""))
-
-
 def speaks_of_the_assistant(text: str) -> bool:
     """Whether `text` can be a question about the assistant: it speaks to it or of it."""
     return bool(_THE_ASSISTANT.search(text))
@@ -97,13 +94,13 @@ def _names_nothing_of_ours(message: Message) -> bool:
 
 # Each narrow intent, and what a message given it must show.
 EVIDENCE: dict[str, Callable[[Message], bool]] = {
-    "out_of_scope_adult": _text(names_an_adult),
-    "ask_escalation": _text(names_a_disagreement),
-    "out_of_scope_medical": _text(names_a_medical_matter),
-    "out_of_scope_allegation": _text(names_a_worker),
-    "ask_guide": _text(names_a_document),
-    "goodbye": _text(takes_leave),
-    "bot_capabilities": _text(speaks_of_the_assistant),
+    "out_of_scope_adult": on_text(names_an_adult),
+    "ask_escalation": on_text(names_a_disagreement),
+    "out_of_scope_medical": on_text(names_a_medical_matter),
+    "out_of_scope_allegation": on_text(names_a_worker),
+    "ask_guide": on_text(names_a_document),
+    "goodbye": on_text(takes_leave),
+    "bot_capabilities": on_text(speaks_of_the_assistant),
     "out_of_scope": _names_nothing_of_ours,
 }
 

@@ -39,7 +39,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.answers import looks_like_a_question
-from bot.components.ranking import promote
+from bot.components.ranking import on_text, promote
 from bot.out_of_scope import asks_medical_advice, concern_about_a_worker, names_the_lado, speaks_of_an_adult_only
 from bot.render import asks_for_a_route
 
@@ -47,10 +47,6 @@ from bot.render import asks_for_a_route
 READ_AS_A_QUESTION = frozenset({"ask_question", "ask_guide", "ask_contact", "nlu_fallback", "out_of_scope"})
 # ...or, for what the triage is not for, the triage's start or an answer.
 READ_AS_A_CASE = READ_AS_A_QUESTION | {"start_triage", "inform"}
-
-
-def _text(predicate: Callable[[str], bool]) -> Callable[[Message], bool]:
-    return lambda message: predicate(str(message.get(TEXT) or ""))
 
 
 def _medical(text: str) -> bool:
@@ -64,10 +60,10 @@ def _route(message: Message) -> bool:
 # Each intent, what a message must name to take it, and the readings it replaces; the
 # first that applies wins (an allegation's "who do I ring" is the LADO's).
 CLAIMS: tuple[tuple[str, Callable[[Message], bool], frozenset[str]], ...] = (
-    ("out_of_scope_medical", _text(_medical), READ_AS_A_QUESTION),
-    ("out_of_scope_allegation", _text(names_the_lado), READ_AS_A_CASE),
-    ("out_of_scope_allegation", _text(concern_about_a_worker), READ_AS_A_CASE - {"out_of_scope"}),
-    ("out_of_scope_adult", _text(speaks_of_an_adult_only), READ_AS_A_CASE - {"out_of_scope"}),
+    ("out_of_scope_medical", on_text(_medical), READ_AS_A_QUESTION),
+    ("out_of_scope_allegation", on_text(names_the_lado), READ_AS_A_CASE),
+    ("out_of_scope_allegation", on_text(concern_about_a_worker), READ_AS_A_CASE - {"out_of_scope"}),
+    ("out_of_scope_adult", on_text(speaks_of_an_adult_only), READ_AS_A_CASE - {"out_of_scope"}),
     ("ask_contact", _route, READ_AS_A_CASE),
 )
 

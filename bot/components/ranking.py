@@ -1,8 +1,15 @@
-"""Setting an intent deterministically in a parsed message."""
+"""Setting an intent deterministically in a parsed message, and reading its text."""
 from __future__ import annotations
 
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from collections.abc import Callable
+
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+
+def on_text(predicate: Callable[[str], bool]) -> Callable[[Message], bool]:
+    """A predicate of a message's text, as a predicate of the message."""
+    return lambda message: predicate(str(message.get(TEXT) or ""))
 
 
 def promote(message: Message, intent: str) -> None:
