@@ -23,7 +23,8 @@ HELDOUT_FILE = ROOT / "tests" / "nlu" / "heldout.yml"
 HELDOUT_FILES = (HELDOUT_FILE, ROOT / "tests" / "nlu" / "heldout_out_of_scope.yml")
 # Held-out questions labelled with the answer they need (tests/e2e/test_answers_e2e.py).
 ANSWER_FILES = tuple(ROOT / "tests" / "nlu" / f"{name}.yml" for name in (
-    "heldout_answers", "heldout_topics", "heldout_answers_fresh", "heldout_answers_fresh2"))
+    "heldout_answers", "heldout_topics", "heldout_answers_fresh", "heldout_answers_fresh2",
+    "heldout_answers_fresh3"))
 TRAINING_FILES = ("core", "emergency", "triage", "questions", "contacts", "learning", "out_of_scope")
 
 MIN_TRAINING = 12

@@ -3,9 +3,10 @@
 Each phrasing of tests/nlu/heldout_answers.yml (written from knowledge/ alone by a
 helper who had not read the training data), tests/nlu/heldout_topics.yml (the
 topic questions of the first held-out split), tests/nlu/heldout_answers_fresh.yml
-(written later the same way; its misses were read on 2026-12-03) and
-tests/nlu/heldout_answers_fresh2.yml (written on 2026-12-03 the same way, its misses
-never read nor listed) is the first message of a fresh conversation with the running
+(written later the same way; its misses were read on 2026-12-03),
+tests/nlu/heldout_answers_fresh2.yml (written on 2026-12-03 the same way; its misses were
+read on 2026-12-04) and tests/nlu/heldout_answers_fresh3.yml (written on 2026-12-04 the
+same way, its misses never read nor listed) is the first message of a fresh conversation with the running
 assistant. Its replies are read back as what was
 answered, and compared with the label:
 
@@ -37,26 +38,24 @@ from tests.e2e.chat import Conversation
 from bot.paths import KNOWLEDGE_DB, ROOT
 
 # Sets whose misses have been read while changing the assistant: their figures are fitted to.
-# heldout_answers_fresh.yml was written on 2026-12-02 unread; its misses were read on 2026-12-03.
+# heldout_answers_fresh.yml was written on 2026-12-02 unread, its misses read on 2026-12-03;
+# heldout_answers_fresh2.yml was written on 2026-12-03 unread (177/198 = 0.894), its misses
+# read on 2026-12-04.
 HELD_OUT = (ROOT / "tests" / "nlu" / "heldout_answers.yml", ROOT / "tests" / "nlu" / "heldout_topics.yml",
-            ROOT / "tests" / "nlu" / "heldout_answers_fresh.yml")
-# Written on 2026-12-03, after the last change chosen by reading misses, by a writer who had read
-# neither the sets above nor the training data nor the code: its figure is the one no change was
-# fitted to. Its misses are counted but never listed in the report (UNSEEN), so that reading the
-# report does not spend it; `SHOW_UNSEEN=1` lists them, after which it is spent like the others.
-FRESH = ROOT / "tests" / "nlu" / "heldout_answers_fresh2.yml"
+            ROOT / "tests" / "nlu" / "heldout_answers_fresh.yml", ROOT / "tests" / "nlu" / "heldout_answers_fresh2.yml")
+# Written on 2026-12-04, before the changes of that day, by a writer who had read neither the
+# sets above nor the training data nor the code: its figure is the one no change was fitted to.
+# Its misses are counted but never listed in the report (UNSEEN), so that reading the report
+# does not spend it; `SHOW_UNSEEN=1` lists them, after which it is spent like the others.
+FRESH = ROOT / "tests" / "nlu" / "heldout_answers_fresh3.yml"
 UNSEEN = os.environ.get("SHOW_UNSEEN") != "1"
 REPORT = ROOT / "tests" / "artifacts" / "answer_accuracy.txt"
-# The build fails below these top-1 accuracies. Measured on 2026-12-03: over the three sets
-# read, 721/780 = 0.924 (0.910 before the changes of that day, which were chosen by reading the
-# misses of heldout_answers_fresh: 139/160 = 0.869 unread, 148/160 after); the unread set's
-# figure is in FRESH_FLOOR's comment. The model and the ranker are deterministic, so each floor
-# sits just under its measurement: a change that costs more than about 15 of the read answers,
-# or 5 of the unread ones, fails the build.
+# The build fails below these top-1 accuracies. Measured on 2026-12-04 before that day's changes:
+# over the four sets read, 899/978 = 0.919; the unread set's figure is in FRESH_FLOOR's comment.
+# The model and the ranker are deterministic, so each floor sits just under its measurement: a
+# change that costs more than about 15 of the read answers, or 5 of the unread ones, fails the build.
 FLOOR = 0.905
-# The unread set: 175/198 = 0.884 when first measured; its writer reported three of its twelve
-# emergencies matched no danger signal, so those three rows (only) were read and signals added
-# (a 999 missed is a safety defect): 177/198 = 0.894.
+# The unread set: 188/210 = 0.895 when first measured, before any change of 2026-12-04.
 FRESH_FLOOR = 0.87
 NATIONAL = {"nspcc": "0808 800 5000", "non_emergency": "101"}
 LOCAL = ("front_door", "out_of_hours", "early_help", "escalation")
