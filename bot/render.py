@@ -174,11 +174,35 @@ _SOCIAL_CARE = re.compile(
 )
 
 
+# Asking where to refer, which is the front door's: "how do i refer to the mash", "who do i
+# report it to", "where do i make a referral". ("should I refer?" asks whether.)
+_WHERE_TO_REFER = re.compile(
+    r"\b(?:how|where|who|whom)\s+(?:do|should|can|could|would|shall|must)\s+(?:i|we)\s+"
+    r"(?:refer|report|make\s+a\s+referral|pass\s+(?:it|this|that)\s+on)\b",
+    re.IGNORECASE,
+)
+# Asking whom to ring about a child, naming no route: "not sure who to ring about a kid",
+# "...she's safe for now but I need to pass it on tonight - who do I call?".
+_WHOM_TO_RING = re.compile(
+    r"\bwho(?:m)?\s+(?:(?:do|should|can|could|would|shall|must)\s+(?:i|we)\s+(?:need\s+to\s+)?|to\s+)"
+    r"(?:ring|call|phone|contact|speak\s+to|talk\s+to|get\s+hold\s+of|tell)\b",
+    re.IGNORECASE,
+)
+_A_CHILD = re.compile(
+    r"\b(?:child|children|kids?|baby|babies|toddlers?|family|families|pupils?|teens?|teenagers?|boy|girl"
+    r"|son|daughter|\d+\s*(?:yo|y/o|year\s+old|yr\s+old))\b",
+    re.IGNORECASE,
+)
+
+
 def asks_for_a_route(text: str, entities: Iterable[Mapping[str, Any]]) -> bool:
-    """Whether `text` asks whom to contact (or when they are open) and names who: a route
-    (a `route` entity: the MASH, out of hours, the NSPCC helpline) or social care."""
-    return bool(_WHO_TO_CONTACT.search(text)) and (
-        any(entity.get("entity") == "route" for entity in entities) or bool(_SOCIAL_CARE.search(text)))
+    """Whether `text` asks whom to contact (or when they are open) and names who (a route,
+    a `route` entity: the MASH, out of hours, the NSPCC helpline; or social care), asks
+    where to refer, or asks whom to ring about a child."""
+    if _WHO_TO_CONTACT.search(text) and (
+            any(entity.get("entity") == "route" for entity in entities) or _SOCIAL_CARE.search(text)):
+        return True
+    return bool(_WHERE_TO_REFER.search(text) or (_WHOM_TO_RING.search(text) and _A_CHILD.search(text)))
 
 
 def route_asked(lexicon: Lexicon, latest: Mapping[str, Any]) -> str | None:

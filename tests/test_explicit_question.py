@@ -24,6 +24,15 @@ def test_a_case_that_asks_a_question_of_its_own_is_a_question() -> None:
     assert intent_after(text, "start_triage") == "ask_question"
 
 
+@pytest.mark.parametrize("text", [
+    "mums new boyfriend stays most nights, do i need to find out more about him",
+    "someone told me to always accept a drink on a visit because it tells you something, is that a thing",
+    "as a class teacher can i start early help myself",
+])
+def test_a_question_after_a_comma_or_a_role_is_a_question(text: str) -> None:
+    assert intent_after(text, "start_triage") == "ask_question"
+
+
 def test_a_case_that_asks_what_to_do_stays_the_triage() -> None:
     assert intent_after("he's always hungry and mum drinks, what should I do?", "start_triage") == "start_triage"
     assert intent_after("always hungry and dirty", "start_triage") == "start_triage"

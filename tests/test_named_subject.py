@@ -73,6 +73,9 @@ OUT_OF_HOURS = [{"entity": "route", "value": "out of hours"}]
     ("when is the out of hours team open", "ask_question", OUT_OF_HOURS),
     ("what number do i use for childrens social care in wakefield", "ask_question", []),
     ("what hours is the helpline open", "nlu_fallback", [{"entity": "route", "value": "helpline"}]),
+    ("who should i refer to in coventry if i think a child is at risk of significant harm", "start_triage", []),
+    ("where do we report a neglect concern about a pupil in leeds", "start_triage", []),
+    ("no idea who to call about a kid im really worried about, we're in didcot", "start_triage", []),
 ])
 def test_whom_to_ring_asked_of_a_route_or_social_care_is_a_contact(text: str, classified: str,
                                                                      entities: list[dict[str, str]]) -> None:
@@ -84,7 +87,44 @@ def test_whom_to_ring_asked_of_a_route_or_social_care_is_a_contact(text: str, cl
     ("mum is never home, who should I worry about first", "start_triage", []),  # no route, no social care
     ("who do i ring about a teacher who hits the kids", "out_of_scope_allegation", []),
     ("the baby is not breathing, who do i call at social care", "emergency", []),
+    ("what should ring alarm bells about a child's care", "ask_question", []),  # "ring": not a call
+    ("national number of kids on child protection plans for neglect", "ask_question", []),
+    ("should I refer this family", "start_triage", []),  # whether: the triage's
+    ("how do I write a report for a core group", "ask_question", []),
 ])
 def test_other_questions_and_cases_keep_their_intent(text: str, classified: str,
                                                      entities: list[dict[str, str]]) -> None:
     assert intent_after(text, classified, entities) == classified
+
+
+@pytest.mark.parametrize(("text", "classified"), [
+    ("referred twice, NFA both times. I really don't agree with the decision. What should I be doing now?",
+     "start_triage"),
+    ("social care want to close the case and i dont agree, nothing has changed. what are my options?",
+     "ask_question"),
+    ("when is it right to escalate a neglect case", "nlu_fallback"),
+])
+def test_a_disputed_decision_asked_about_is_the_escalation_navigator(text: str, classified: str) -> None:
+    assert intent_after(text, classified) == "ask_escalation"
+
+
+@pytest.mark.parametrize(("text", "classified"), [
+    ("social care closed it and I don't agree.", "start_triage"),  # asks nothing: the triage's
+    ("mum doesnt agree to early help, what now?", "start_triage"),  # a parent's consent, not a decision
+])
+def test_a_disagreement_without_a_question_or_a_decision_keeps_its_reading(text: str, classified: str) -> None:
+    assert intent_after(text, classified) == classified
+
+
+@pytest.mark.parametrize(("text", "classified"), [
+    ("Rwy'n poeni am blentyn yn fy nosbarth sydd wastad yn llwglyd. Beth ddylwn i ei wneud?", "ask_question"),
+    ("Bonjour, je travaille dans une école et je suis inquiète pour un enfant", "start_triage"),
+    ("Здравствуйте, мне нужна помощь", "greet"),
+])
+def test_a_message_in_another_language_is_told_the_assistant_works_in_english(text: str, classified: str) -> None:
+    assert intent_after(text, classified) == "out_of_scope_language"
+
+
+@pytest.mark.parametrize("text", ["wat is neglet", "hv here, csc nfa x3 on fam w 3 kids, esc?"])
+def test_english_shorthand_is_not_another_language(text: str) -> None:
+    assert intent_after(text, "ask_question") != "out_of_scope_language"

@@ -7,7 +7,7 @@ import pytest
 
 from bot.knowledge.loader import load
 from bot.knowledge.models import Knowledge, OutOfScope
-from bot.out_of_scope import (asks_medical_advice, fill, is_other_language, known_words, names_a_worker, reply,
+from bot.out_of_scope import (OVERRULING_WORDS, asks_medical_advice, fill, is_other_language, known_words, names_a_worker, reply,
                               sounds_like_a_child)
 from bot.redaction import NameLists
 from bot.paths import ROOT
@@ -161,6 +161,9 @@ def test_a_child_writing_about_their_own_home(text: str, child: bool) -> None:
     ("the family home is always cold, is that serious", False),
     ("is it neglect if a parent doesn't treat head lice", False),
     ("how can i tell croup from a normal cough", True),
+    ("can a child with measles still come into school or should she stay off", True),  # exclusion
+    ("is a toddler with conjunctivitis excluded from nursery", True),
+    ("mum keeps him off school with a cold every week, is that neglect", False),  # attendance: a worry
     ("difference between scarlet fever and a heat rash", True),
 ])
 def test_medical_advice_is_asked_about_an_illness_and_nothing_of_a_childs_care(text: str, medical: bool) -> None:
@@ -175,3 +178,14 @@ def test_medical_advice_is_asked_about_an_illness_and_nothing_of_a_childs_care(t
 ])
 def test_a_worker_who_told_the_writer_something_is_not_who_a_concern_is_about(text: str, worker: bool) -> None:
     assert names_a_worker(text) is worker
+
+
+@pytest.mark.parametrize(("text", "other"), [
+    ("Wi'n poeni am blentyn yn y dosbarth sydd wastad yn llwglyd", True),
+    ("Estoy preocupada por un niño de mi clase", True),
+    ("wat is neglet", False),  # short English with typos: too few words to overrule a reading
+    ("gdpr and safegaurding, whats allowed", False),
+])
+def test_another_language_overrules_a_reading_only_with_enough_words(english: frozenset[str], text: str,
+                                                                    other: bool) -> None:
+    assert is_other_language(text, english, min_words=OVERRULING_WORDS) is other

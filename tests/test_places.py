@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.snapshot import snapshot
-from bot.place_lists import COUNTIES, COVERING_COUNTIES, select_places, split_by_context
+from bot.place_lists import BOROUGHS, COUNTIES, COVERING_COUNTIES, select_places, split_by_context
 from bot.places import Places, PlacesError, load_places
 from bot.redaction import default_redactor
 
@@ -57,14 +57,19 @@ def test_select_places_leaves_out_what_may_be_covered() -> None:
         {"name": "Kingston upon Thames", "countrycode": "GB", "admin1code": "ENG", "latitude": 51.412,
          "longitude": -0.301},
         {"name": "Cardiff", "countrycode": "GB", "admin1code": "WLS", "latitude": 51.48, "longitude": -3.18},
+        {"name": "Croydon", "countrycode": "GB", "admin1code": "ENG", "latitude": 51.38, "longitude": -0.10},
+        {"name": "Norbury", "countrycode": "GB", "admin1code": "ENG", "latitude": 51.41, "longitude": -0.12},
     ]
-    chosen = select_places(towns, ["oxford", "kingston upon thames"])
+    chosen = select_places(towns, ["oxford", "kingston upon thames", "norbury"])
     assert "Leeds" in chosen and "Devon" in chosen
     assert "Oxford" not in chosen  # an alias
     assert "Cowley" not in chosen  # 4 km from Oxford
     assert "Hook" not in chosen  # one Hook is beside Kingston, so no Hook is said to be elsewhere
     assert "Cardiff" not in chosen  # Wales: the national routes given are England's
     assert not set(COVERING_COUNTIES) & set(chosen)
+    # a borough of a covering county is its own council: Croydon, 4 km from Norbury, is still elsewhere
+    assert "Croydon" in chosen and "Kingston upon Thames" not in chosen
+    assert set(BOROUGHS) - {"Kingston upon Thames"} <= set(chosen)
 
 
 def test_split_by_context() -> None:
