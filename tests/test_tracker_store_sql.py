@@ -3,8 +3,10 @@ what Rasa's own SQLTrackerStore does: the same rows, the same session."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -65,3 +67,40 @@ def test_a_turn_is_stored_and_read_back_as_rasa_does(tmp_path: Path) -> None:
 def test_nothing_stored_reads_as_none(tmp_path: Path) -> None:
     ours = StrictSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "ours.db"))
     assert asyncio.run(ours.retrieve("nobody")) is None
+
+
+def test_sqlite_connections_are_kept_open_without_an_fsync_per_commit(tmp_path: Path) -> None:
+    store = StrictSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "ours.db"))
+    asyncio.run(store.save(conversation()))
+    assert asyncio.run(store.retrieve("someone")) is not None
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    assert store.engine.pool.checkedin() >= 1  # a pool, not a new connection per use
+
+
+def test_a_forked_process_opens_its_own_connection(tmp_path: Path) -> None:
+    """A Sanic worker forked after the store opened a connection never uses its parent's."""
+    import multiprocessing
+
+    store = StrictSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "ours.db"))
+    asyncio.run(store.save(conversation()))
+
+    def child(results: Any) -> None:
+        tracker = asyncio.run(store.retrieve("someone"))
+        assert tracker is not None
+        tracker.update(UserUttered("from the child", {"name": "greet", "confidence": 0.8}, timestamp=3_000.0))
+        asyncio.run(store.save(tracker))
+        results.put(len(tracker.events))
+
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    process = context.Process(target=child, args=(results,))
+    process.start()
+    process.join(60)
+    assert process.exitcode == 0
+    assert results.get(timeout=5) > 0
+    assert "from the child" in [json.loads(row[5]).get("text") for row in rows(tmp_path / "ours.db")]
+    tracker = asyncio.run(store.retrieve("someone"))  # the parent's pooled connection still works
+    assert tracker is not None and tracker.latest_message is not None
+    assert tracker.latest_message.text == "from the child"
