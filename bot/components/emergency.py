@@ -86,14 +86,15 @@ class EmergencyOverride(GraphComponent):
     def _classifier_is_sure(self, message: Message, text: str) -> bool:
         """With no danger signal in `text`: whether the classifier's `emergency` stands."""
         confidence = float((message.get(INTENT) or {}).get("confidence") or 0.0)
-        return not (self._signals.ruled_out(text) or confidence < self._min_confidence or self._all_clear(text))
+        return not (confidence < self._min_confidence or self._signals.ruled_out(text) or self._all_clear(text))
 
     def _override(self, message: Message) -> None:
         text: str | None = message.get(TEXT)
         if not text:
             return
         if self._signals.detect(text) is None:
-            if not self._classifier_is_sure(message, text):
+            read_as_emergency = (message.get(INTENT) or {}).get("name") == EMERGENCY_INTENT
+            if read_as_emergency and not self._classifier_is_sure(message, text):
                 self._not_an_alarm(message)
             return
         promote(message, EMERGENCY_INTENT)
@@ -109,9 +110,6 @@ class EmergencyOverride(GraphComponent):
     @staticmethod
     def _not_an_alarm(message: Message) -> None:
         """The classifier's `emergency` guess gives way to its next intent."""
-        intent = message.get(INTENT) or {}
-        if intent.get("name") != EMERGENCY_INTENT:
-            return
         ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name") != EMERGENCY_INTENT]
         if not ranking:
             return
