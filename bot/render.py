@@ -161,6 +161,8 @@ _WHO_TO_CONTACT = re.compile(
     r"\b(?:who|what|whats|what's|which|how|where)\b(?:\s+\S+){0,6}?\s+(?:ring|call|phone|contact|speak\s+to"
     r"|talk\s+to|get\s+hold\s+of|number|no\.?|line)(?!\w)"
     r"|\bwho(?:'?s|\s+is)\s+on\b|\b(?:number|phone\s+no|contact\s+details?)\s+(?:for|of)\b"
+    # a fragment that ends on what it wants: "night time social care number"
+    r"|\b(?:number|phone\s+no|contact\s+details?|no\.)\s*\??\s*$"
     r"|\bneed\s+to\s+(?:speak\s+to|talk\s+to|ring|call|phone|contact|get\s+hold\s+of)\b"
     r"|\b(?:what\s+hours|opening\s+(?:hours|times)|(?:is|are)\s+(?:it|they|the\s+\w+(?:\s+\w+)?)\s+open)\b"
     r"|\bwhen\s+(?:is|are|does|do)\b[^.?!]*\bopen\b|\bopen\s+(?:on|at|till|until|over|tonight|today|now)\b",

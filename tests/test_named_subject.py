@@ -76,6 +76,7 @@ OUT_OF_HOURS = [{"entity": "route", "value": "out of hours"}]
     ("who should i refer to in coventry if i think a child is at risk of significant harm", "start_triage", []),
     ("where do we report a neglect concern about a pupil in leeds", "start_triage", []),
     ("no idea who to call about a kid im really worried about, we're in didcot", "start_triage", []),
+    ("weekend childrens services number", "nlu_fallback", []),
 ])
 def test_whom_to_ring_asked_of_a_route_or_social_care_is_a_contact(text: str, classified: str,
                                                                      entities: list[dict[str, str]]) -> None:
