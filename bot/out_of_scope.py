@@ -64,7 +64,8 @@ _ADULT = re.compile(
     r"|parkinson'?s|self[\s-]?neglect\w*|care\s+homes?|nursing\s+homes?|carers?|residents?|lodgers?|husband|wife"
     r"|gentleman|lady|ladies|man|men|woman|women|neighbours?|patients?"
     r"|(?:1[89]|[2-9]\d|1[01]\d)(?:\s*-?\s*years?[\s-]*old|\s*yo\b)|is\s+(?:1[89]|[2-9]\d)"
-    r"|in\s+(?:his|her|their)\s+(?:twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties))\b",
+    r"|in\s+(?:his|her|their)\s+(?:twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties"
+    r"|[2-9]0'?s))\b",
     re.IGNORECASE,
 )
 
@@ -184,10 +185,26 @@ def names_the_lado(text: str) -> bool:
     return bool(_LADO.search(text))
 
 
+# Children said to be out of it: "no children involved", "there are no kids in the flat".
+_NO_CHILD = re.compile(
+    r"\b(?:no|not\s+any|without)\s+(?:children|kids|child|under\s?18s?)(?:\s+(?:involved|in\s+the\s+(?:home|house|flat)"
+    r"|at\s+home|living\s+there))?\b|\b(?:children|kids)\s+(?:are\s+)?not\s+involved\b",
+    re.IGNORECASE,
+)
+
+
+# A child on the way is a child's concern (pre-birth): "pregnant, no children yet".
+_EXPECTING = re.compile(r"\b(?:pregnan\w*|unborn|expecting|due\s+date|antenatal|pre[\s-]?birth)\b", re.IGNORECASE)
+
+
 def speaks_of_an_adult_only(text: str) -> bool:
     """Whether `text` is about an adult at risk, in words only such a concern uses ("self neglect
-    in an older person"), with no child in it."""
-    return bool(_ONLY_ADULT.search(text)) and not _A_CHILD.search(text)
+    in an older person"), or about an adult with children said to be out of it ("woman in her
+    30s i support... no children involved"), with no child in it."""
+    rest = _NO_CHILD.sub(" ", text)
+    if _A_CHILD.search(rest) or _EXPECTING.search(rest):
+        return False
+    return bool(_ONLY_ADULT.search(rest) or (_NO_CHILD.search(text) and names_an_adult(rest)))
 
 
 # A worker as the source of what the writer knows, not its subject: "a colleague says it tells you something".

@@ -52,6 +52,9 @@ _CLOCK = re.compile(
     r"|\b(?P<edge>after|past|gone|before)\s+(?P<bare>[1-7])(?![\w:.])"
     r"(?!\s+(?:years?|yrs?|weeks?|wks?|months?|days?|hours?|hrs?|mins?|minutes?|times?|kids|children|siblings"
     r"|people|visits|referrals|of|x)\b)"
+    # "half 4", "half past 5", "quarter to 6": the same hours, with the minutes
+    r"|\b(?P<fraction>half|quarter)\s+(?P<relation>past\s+|to\s+)?(?P<fhour>[1-7])(?![\w:.])"
+    r"(?!\s+(?:years?|yrs?|weeks?|wks?|months?|days?|hours?|hrs?|mins?|minutes?|times?)\b)"
 )
 
 
@@ -79,6 +82,13 @@ def _clock(text: str) -> tuple[int, int, str] | None:
         return None
     if match.group("word"):
         return 12, 0, match.group(0)
+    if match.group("fhour") is not None:
+        hour, relation = int(match.group("fhour")) + 12, (match.group("relation") or "").strip()
+        if match.group("fraction") == "half":
+            return (hour, 30, match.group(0)) if relation != "to" else None
+        if relation == "to":
+            return hour - 1, 45, match.group(0)
+        return (hour, 15, match.group(0)) if relation == "past" else None
     if match.group("bare") is not None:
         # In a working day "after 4" is 4pm; just after it, as "before 5" is just before 5pm.
         hour, edge = int(match.group("bare")) + 12, match.group("edge")

@@ -59,6 +59,9 @@ def test_a_worry_about_someone_who_works_with_children_is_an_allegation(text: st
     ("grandma has dementia and looks after the kids", "start_triage", "start_triage"),  # a child in it
     ("carers allowance for my elderly dad", "out_of_scope", "out_of_scope"),
     ("I'm a childminder and worried about a boy I look after", "start_triage", "start_triage"),
+    ("man in his 40s i support has no food in the flat and won't eat. no children involved", "ask_question",
+     "out_of_scope_adult"),
+    ("woman in her 20s, pregnant, no children yet, not eating", "start_triage", "start_triage"),  # pre-birth
 ])
 def test_an_adult_only_concern_is_for_adult_social_care(text: str, classified: str, read: str) -> None:
     assert intent_after(text, classified) == read
@@ -129,3 +132,16 @@ def test_a_message_in_another_language_is_told_the_assistant_works_in_english(te
 @pytest.mark.parametrize("text", ["wat is neglet", "hv here, csc nfa x3 on fam w 3 kids, esc?"])
 def test_english_shorthand_is_not_another_language(text: str) -> None:
     assert intent_after(text, "ask_question") != "out_of_scope_language"
+
+
+TERM = [{"entity": "term", "value": "cumulative harm"}]
+
+
+@pytest.mark.parametrize(("text", "entities", "read"), [
+    ("cumulative harm - new to this, can someone break it down", TERM, "ask_question"),
+    ("can I talk to someone about cumulative harm", TERM, "human_handoff"),  # a person asked for
+    ("can someone help me with this", [], "human_handoff"),  # no term: the handoff
+])
+def test_a_term_asked_about_is_answered_rather_than_handed_off(text: str, entities: list[dict[str, str]],
+                                                               read: str) -> None:
+    assert intent_after(text, "human_handoff", entities) == read

@@ -26,6 +26,9 @@ TUESDAY_11AM = datetime(2026, 12, 1, 11, 0, tzinfo=timezone.utc)  # 11:00 in Lon
     ("sundays", "Sun 06 11:00"),  # a day alone keeps the hour of now
     ("friday after 4, mash closed", "Fri 04 16:01"),  # an hour said without pm, in the afternoon
     ("before 5 on thursday", "Thu 03 16:59"),
+    ("friday half 4 and the mash has already shut", "Fri 04 16:30"),  # British "half 4": 4.30
+    ("half past 5 on thursday", "Thu 03 17:30"),
+    ("quarter to 6", "Tue 01 17:45"),
 ])
 def test_stated_times_are_read(text: str, expected: str) -> None:
     stated = stated_time(text, TUESDAY_11AM)
@@ -36,7 +39,7 @@ def test_stated_times_are_read(text: str, expected: str) -> None:
 @pytest.mark.parametrize("text", [
     "and out of hours?", "number for the SPA", "I sat with her", "we were out in the sun", "she's 7",
     "he is 12 months", "call 0345 050 7666", "right now", "at 7 amazing", "13pm", "",
-    "after 4 years in care", "before 3 visits", "after 9",
+    "after 4 years in care", "before 3 visits", "after 9", "half 4 years old", "a quarter 3", "half 12",
 ])
 def test_no_time_is_read_where_none_is_stated(text: str) -> None:
     assert stated_time(text, TUESDAY_11AM) is None

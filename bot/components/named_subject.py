@@ -24,6 +24,9 @@ few examples, reads them as a question on the guidance, a contact or a doubt:
   ("both times it came back NFA. I really don't agree with the decision. What should I be
   doing now?"; bot/escalation.py `disputes_a_decision`), is `ask_escalation`, even beside
   a case: the professional-disagreement navigator, for the area;
+- a term of the guidance asked about, read as a wish for a person ("cumulative harm -
+  new to this, can someone break it down"), is `ask_question`: the answer, not the
+  handoff, unless it asks to speak to someone;
 - whom to ring, asked of a route or of social care by name ("worried about a family in
   putney, whos on out of hours for childrens services", "what hours is the nspcc helpline
   open"; bot/render.py `asks_for_a_route`), is `ask_contact`, even beside a case: the
@@ -35,6 +38,7 @@ breathing" is still 999).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -81,6 +85,16 @@ def _disputed(text: str) -> bool:
     return disputes_a_decision(text) and bool(asked_sentences(text))
 
 
+_TO_A_PERSON = re.compile(r"\b(?:speak|talk|chat)\s+(?:to|with)\b|\b(?:ring|call|phone)\b|\b(?:real|actual)\s+"
+                          r"(?:person|human)|\ba\s+(?:person|human)\b", re.IGNORECASE)
+
+
+def _term_explained(message: Message) -> bool:
+    """A term of the guidance named (a spaCy `term` entity), and no person asked for."""
+    named = any(entity.get("entity") == "term" for entity in message.get(ENTITIES) or [])
+    return named and not _TO_A_PERSON.search(str(message.get(TEXT) or ""))
+
+
 def _route(message: Message) -> bool:
     return asks_for_a_route(str(message.get(TEXT) or ""), message.get(ENTITIES) or [])
 
@@ -95,6 +109,7 @@ CLAIMS: tuple[tuple[str, Callable[[Message], bool], frozenset[str] | None], ...]
     ("out_of_scope_adult", on_text(speaks_of_an_adult_only), READ_AS_A_CASE - {"out_of_scope"}),
     ("ask_escalation", on_text(_disputed), READ_AS_A_CASE),
     ("ask_contact", _route, READ_AS_A_CASE),
+    ("ask_question", _term_explained, frozenset({"human_handoff"})),
 )
 
 
