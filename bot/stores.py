@@ -351,6 +351,7 @@ class StrictSQLTrackerStore(SQLTrackerStore):
             super().__init__(*args, **kwargs)
             self.ping(thorough=True)
             self._share_between_processes()
+            self._index_sessions()
         except Exception as error:
             logger.critical("tracker store unusable: %s", type(error).__name__)
             raise TrackerStoreUnreachable(
@@ -402,6 +403,18 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         sa.event.listen(self.engine, "connect", _sqlite_connected)
         sa.event.listen(self.engine, "checkout", _checked_out_in_its_process)
         self.sessionmaker.configure(bind=self.engine)
+
+    def _index_sessions(self) -> None:
+        """Indexes for Rasa's selection of a conversation's latest session (`_queries`): its
+        start is the latest `session_started` of the sender, and its events those stored since.
+        Rasa's table indexes the sender alone, so both scanned every event of the conversation
+        on every message, however many sessions it had. (Created once, on any SQL database.)"""
+        import sqlalchemy as sa
+
+        table = self.SQLEvent.__table__
+        for index in (sa.Index("events_sender_type_time", table.c.sender_id, table.c.type_name, table.c.timestamp),
+                      sa.Index("events_sender_time", table.c.sender_id, table.c.timestamp)):
+            index.create(self.engine, checkfirst=True)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the turn, or, when it asked to forget the conversation, delete all of it."""

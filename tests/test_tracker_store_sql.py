@@ -104,3 +104,17 @@ def test_a_forked_process_opens_its_own_connection(tmp_path: Path) -> None:
     tracker = asyncio.run(store.retrieve("someone"))  # the parent's pooled connection still works
     assert tracker is not None and tracker.latest_message is not None
     assert tracker.latest_message.text == "from the child"
+
+
+def test_the_latest_session_is_found_by_index(tmp_path: Path) -> None:
+    """Rasa indexes the sender alone; finding a session's start scanned the whole conversation."""
+    store = StrictSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "ours.db"))
+    StrictSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "ours.db"))  # a second start: no error
+    with sqlite3.connect(tmp_path / "ours.db") as connection:
+        names = {name for name, in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        plan = " ".join(str(row) for row in connection.execute(
+            "EXPLAIN QUERY PLAN SELECT max(timestamp) FROM events WHERE sender_id = 'x' AND type_name = 'session_started'"))
+    assert {"events_sender_type_time", "events_sender_time"} <= names
+    assert "events_sender_type_time" in plan
+    asyncio.run(store.save(conversation()))
+    assert asyncio.run(store.retrieve("someone")) is not None
