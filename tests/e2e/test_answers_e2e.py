@@ -50,13 +50,16 @@ HELD_OUT = (ROOT / "tests" / "nlu" / "heldout_answers.yml", ROOT / "tests" / "nl
 FRESH = ROOT / "tests" / "nlu" / "heldout_answers_fresh3.yml"
 UNSEEN = os.environ.get("SHOW_UNSEEN") != "1"
 REPORT = ROOT / "tests" / "artifacts" / "answer_accuracy.txt"
-# The build fails below these top-1 accuracies. Measured on 2026-12-04 before that day's changes:
-# over the four sets read, 899/978 = 0.919; the unread set's figure is in FRESH_FLOOR's comment.
-# The model and the ranker are deterministic, so each floor sits just under its measurement: a
-# change that costs more than about 15 of the read answers, or 5 of the unread ones, fails the build.
-FLOOR = 0.905
-# The unread set: 188/210 = 0.895 when first measured, before any change of 2026-12-04.
-FRESH_FLOOR = 0.87
+# The build fails below these top-1 accuracies. Measured on 2026-12-04: over the four sets read,
+# 924/978 = 0.945 (899/978 = 0.919 before that day's changes, which were chosen by reading the
+# misses of heldout_answers_fresh2: 177/198 unread, 189/198 after); the unread set's figure is
+# in FRESH_FLOOR's comment. The model and the ranker are deterministic, so each floor sits just
+# under its measurement: a change that costs more than about 15 of the read answers, or 5 of the
+# unread ones, fails the build.
+FLOOR = 0.93
+# The unread set: 188/210 = 0.895 when first measured, before any change of 2026-12-04; 193/210 =
+# 0.919 after them (its figure, never its misses, was looked at between changes).
+FRESH_FLOOR = 0.895
 NATIONAL = {"nspcc": "0808 800 5000", "non_emergency": "101"}
 LOCAL = ("front_door", "out_of_hours", "early_help", "escalation")
 
