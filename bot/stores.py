@@ -408,13 +408,22 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         """Indexes for Rasa's selection of a conversation's latest session (`_queries`): its
         start is the latest `session_started` of the sender, and its events those stored since.
         Rasa's table indexes the sender alone, so both scanned every event of the conversation
-        on every message, however many sessions it had. (Created once, on any SQL database.)"""
+        on every message, however many sessions it had.
+
+        Created once, on any SQL database. The workers (and replicas) start at the same time
+        and may race to create them: an index another process has just created is no error.
+        """
         import sqlalchemy as sa
 
         table = self.SQLEvent.__table__
         for index in (sa.Index("events_sender_type_time", table.c.sender_id, table.c.type_name, table.c.timestamp),
                       sa.Index("events_sender_time", table.c.sender_id, table.c.timestamp)):
-            index.create(self.engine, checkfirst=True)
+            try:
+                index.create(self.engine, checkfirst=True)
+            except sa.exc.DBAPIError:
+                names = {i["name"] for i in sa.inspect(self.engine).get_indexes(table.name)}
+                if index.name not in names:
+                    raise
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the turn, or, when it asked to forget the conversation, delete all of it."""

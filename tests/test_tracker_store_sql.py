@@ -118,3 +118,17 @@ def test_the_latest_session_is_found_by_index(tmp_path: Path) -> None:
     assert "events_sender_type_time" in plan
     asyncio.run(store.save(conversation()))
     assert asyncio.run(store.retrieve("someone")) is not None
+
+
+def test_workers_starting_together_may_race_to_create_the_indexes(tmp_path: Path, monkeypatch: Any) -> None:
+    """Two Sanic workers start at once: the second to create an index finds it made, and starts."""
+    import sqlalchemy as sa
+
+    first = StrictSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "ours.db"))
+    assert first is not None
+    # As if this process checked before the other created them: it tries to create them again.
+    monkeypatch.setattr(sa.Index, "create", lambda self, bind, checkfirst=False: bind.execute(
+        sa.schema.CreateIndex(self)))
+    second = StrictSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "ours.db"))
+    asyncio.run(second.save(conversation()))
+    assert asyncio.run(second.retrieve("someone")) is not None
