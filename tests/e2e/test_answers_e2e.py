@@ -51,8 +51,8 @@ FRESH = ROOT / "tests" / "nlu" / "heldout_answers_fresh3.yml"
 UNSEEN = os.environ.get("SHOW_UNSEEN") != "1"
 REPORT = ROOT / "tests" / "artifacts" / "answer_accuracy.txt"
 # The build fails below these top-1 accuracies. Measured on 2026-12-04: over the four sets read,
-# 924/978 = 0.945 (899/978 = 0.919 before that day's changes, which were chosen by reading the
-# misses of heldout_answers_fresh2: 177/198 unread, 189/198 after); the unread set's figure is
+# 925/978 = 0.946 (899/978 = 0.919 before that day's changes, which were chosen by reading the
+# misses of heldout_answers_fresh2: 177/198 unread, 190/198 after); the unread set's figure is
 # in FRESH_FLOOR's comment. The model and the ranker are deterministic, so each floor sits just
 # under its measurement: a change that costs more than about 15 of the read answers, or 5 of the
 # unread ones, fails the build.
