@@ -105,10 +105,14 @@ _MEDICAL_ASK = re.compile(
     r"|tell\s+(?:the\s+)?difference|tell\s+(?:\w+\s+){1,3}(?:from|apart)|spot|recognise|recognize|know\s+if)\b",
     re.IGNORECASE,
 )
+# What makes a message about an illness a worry about the child's care, beyond whether the
+# child attends; and, with who cares for the child and where, anything of the child's care.
+_BEYOND_ATTENDING = (r"neglect\w*|safeguard\w*|concern\w*|worr\w*|refer\w*|report\w*|untreated|abuse\w*|harm\w*"
+                     r"|level|threshold|keeps?|again|always|never|won'?t|doesn'?t|didn'?t")
+_CARE_BEYOND_ATTENDING = re.compile(rf"\b(?:{_BEYOND_ATTENDING})\b", re.IGNORECASE)
 _CARE = re.compile(
-    r"\b(?:neglect\w*|safeguard\w*|concern\w*|worr\w*|refer\w*|report\w*|untreated|parents?|mum|mom|mam|dad"
-    r"|carers?|family|families|home|house|school|nursery|social|police|abuse\w*|harm\w*|level|threshold"
-    r"|keeps?|again|always|never|won'?t|doesn'?t|didn'?t|isn'?t|not|no)\b",
+    rf"\b(?:{_BEYOND_ATTENDING}|parents?|mum|mom|mam|dad|carers?|family|families|home|house|school|nursery"
+    r"|social|police|isn'?t|not|no)\b",
     re.IGNORECASE,
 )
 
@@ -125,12 +129,6 @@ _EXCLUSION_ASK = re.compile(
     r"\b(?:can|could|should|shall|does|do|must|need|needs|have|is|are|will|would)\b[^.?!]{0,60}?\b(?:stay\s+(?:off|home|away|out)"
     r"|(?:keep|kept)\s+(?:\w+\s+)?(?:off|home|away)|be\s+off|(?:still\s+)?(?:come|go)\s+(?:in|into|to|back)\b"
     r"|(?:be\s+)?excluded|exclusion)|\bhow\s+long\s+(?:\w+\s+){0,3}(?:off|away|out)\b",
-    re.IGNORECASE,
-)
-# ...and of a child's care beyond attending: what makes it a worry about the child.
-_CARE_BEYOND_ATTENDING = re.compile(
-    r"\b(?:neglect\w*|safeguard\w*|concern\w*|worr\w*|refer\w*|report\w*|untreated|abuse\w*|harm\w*|level"
-    r"|threshold|keeps?|again|always|never|won'?t|doesn'?t|didn'?t)\b",
     re.IGNORECASE,
 )
 
